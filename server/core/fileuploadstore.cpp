@@ -1,0 +1,376 @@
+#include "fileuploadstore.h"
+
+#include "logging.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QRandomGenerator>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace qtus {
+
+namespace {
+
+constexpr const char infoSuffix[] = ".info";
+constexpr const char tempSuffix[] = ".tmp";
+
+StoreStatus statusFromErrno(int error)
+{
+    return (error == ENOSPC || error == EDQUOT) ? StoreStatus::Full : StoreStatus::IoError;
+}
+
+bool writeAll(int fd, const QByteArray &bytes)
+{
+    const char *p = bytes.constData();
+    qint64 left = bytes.size();
+    while (left > 0) {
+        const ssize_t n = ::write(fd, p, size_t(left));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        p += n;
+        left -= n;
+    }
+    return true;
+}
+
+QDateTime modificationTime(const struct stat &st)
+{
+    return QDateTime::fromMSecsSinceEpoch(qint64(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000, Qt::UTC);
+}
+
+} // namespace
+
+FileUploadStore::FileUploadStore(const QString &directory, FsyncPolicy fsync, Duration expireAfter,
+                                 const Clock &clock, QObject *parent)
+    : QObject(parent),
+      m_dir(QDir(directory).absolutePath()),
+      m_fsync(fsync),
+      m_expireAfter(expireAfter),
+      m_clock(clock)
+{
+    qRegisterMetaType<qtus::UploadInfo>();
+}
+
+QString FileUploadStore::dataPath(const QString &id) const { return m_dir + QLatin1Char('/') + id; }
+QString FileUploadStore::infoPath(const QString &id) const { return dataPath(id) + QLatin1String(infoSuffix); }
+
+bool FileUploadStore::open(QString *error)
+{
+    if (!QDir().mkpath(m_dir)) {
+        *error = QStringLiteral("cannot create upload directory %1").arg(m_dir);
+        return false;
+    }
+    if (::access(QFile::encodeName(m_dir).constData(), W_OK | X_OK) != 0) {
+        *error = QStringLiteral("upload directory %1 is not writable: %2").arg(m_dir, QString::fromLocal8Bit(strerror(errno)));
+        return false;
+    }
+    QHash<QString, UploadInfo> index;
+    int skipped = 0;
+    const QStringList infoFiles = QDir(m_dir).entryList({QStringLiteral("*.info")}, QDir::Files | QDir::Hidden);
+    for (const QString &name : infoFiles) {
+        const QString id = name.chopped(int(strlen(infoSuffix)));
+        if (!isValidUploadId(id))
+            continue;
+        QString why;
+        if (auto info = loadOne(id, &why)) {
+            index.insert(id, *info);
+        } else {
+            ++skipped;
+            qCWarning(lcStore).noquote() << "skipping upload" << id << ":" << why;
+        }
+    }
+    QMutexLocker lock(&m_mutex);
+    m_index = std::move(index);
+    qCInfo(lcStore).noquote() << "loaded" << m_index.size() << "uploads from" << m_dir
+                              << (skipped ? QStringLiteral("(%1 skipped)").arg(skipped) : QString());
+    return true;
+}
+
+std::optional<UploadInfo> FileUploadStore::loadOne(const QString &id, QString *why) const
+{
+    QFile file(infoPath(id));
+    if (QFileInfo(file).isSymLink()) {
+        *why = QStringLiteral(".info is a symlink");
+        return std::nullopt;
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+        *why = file.errorString();
+        return std::nullopt;
+    }
+    auto info = fromInfoJson(file.read(1 << 20), why);
+    if (!info)
+        return std::nullopt;
+    if (info->id != id) {
+        *why = QStringLiteral("ID field does not match the file name");
+        return std::nullopt;
+    }
+    struct stat st;
+    if (::lstat(QFile::encodeName(dataPath(id)).constData(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        *why = QStringLiteral("data file missing or not a regular file");
+        return std::nullopt;
+    }
+    // The data file's length is the durable offset; never report more than the declared size.
+    info->offset = info->sizeIsDeferred ? qint64(st.st_size) : qMin<qint64>(st.st_size, info->size);
+    const QDateTime mtime = modificationTime(st);
+    if (!info->createdAt.isValid())
+        info->createdAt = mtime;
+    if (!info->lastActivityAt.isValid() || info->lastActivityAt < mtime)
+        info->lastActivityAt = mtime;  // PATCHes touch the data file, not the .info
+    if (info->isComplete() && !info->completedAt.isValid())
+        info->completedAt = info->lastActivityAt;
+    return info;
+}
+
+std::optional<UploadInfo> FileUploadStore::find(const QString &id) const
+{
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_index.constFind(id);
+    if (it == m_index.constEnd())
+        return std::nullopt;
+    return *it;
+}
+
+QList<UploadInfo> FileUploadStore::sessions() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_index.values();
+}
+
+int FileUploadStore::count() const
+{
+    QMutexLocker lock(&m_mutex);
+    return int(m_index.size());
+}
+
+qint64 FileUploadStore::storedBytes() const
+{
+    QMutexLocker lock(&m_mutex);
+    qint64 total = 0;
+    for (const UploadInfo &info : m_index)
+        total += info.offset;
+    return total;
+}
+
+StoreStatus FileUploadStore::create(UploadInfo &info)
+{
+    info.id = newUploadId();
+    info.offset = 0;
+    info.createdAt = m_clock.now();
+    info.lastActivityAt = info.createdAt;
+    if (info.isComplete())
+        info.completedAt = info.createdAt;  // rule CR6: a zero-length upload is complete at once
+    const QByteArray path = QFile::encodeName(dataPath(info.id));
+    const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        const int err = errno;
+        qCWarning(lcStore) << "cannot create data file" << path << strerror(err);
+        return statusFromErrno(err);
+    }
+    ::close(fd);
+    if (!writeInfo(info)) {
+        const int err = errno;
+        ::unlink(path.constData());
+        return statusFromErrno(err);
+    }
+    {
+        QMutexLocker lock(&m_mutex);
+        m_index.insert(info.id, info);
+    }
+    emit uploadCreated(info);
+    if (info.isComplete())
+        emit uploadCompleted(info);
+    return StoreStatus::Ok;
+}
+
+StoreStatus FileUploadStore::openWriter(UploadLock lock, qint64 maxSize, UploadWriter *writer)
+{
+    Q_ASSERT(lock.isHeld());
+    const auto info = find(lock.id());
+    if (!info)
+        return StoreStatus::NotFound;
+    const QByteArray path = QFile::encodeName(dataPath(info->id));
+    const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        const int err = errno;
+        qCWarning(lcStore) << "cannot open data file" << path << strerror(err);
+        return err == ENOENT ? StoreStatus::NotFound : statusFromErrno(err);
+    }
+    // Bytes past the acknowledged offset (a write that failed before its commit) were never
+    // acknowledged; drop them so the file length stays the offset.
+    if (::ftruncate(fd, info->offset) != 0 || ::lseek(fd, info->offset, SEEK_SET) < 0) {
+        const int err = errno;
+        ::close(fd);
+        return statusFromErrno(err);
+    }
+    UploadWriter w;
+    w.m_lock = std::move(lock);
+    w.m_fd = fd;
+    w.m_startOffset = info->offset;
+    if (!info->sizeIsDeferred)
+        w.m_limit = info->size - info->offset;
+    else if (maxSize > 0)
+        w.m_limit = qMax<qint64>(0, maxSize - info->offset);
+    *writer = std::move(w);
+    return StoreStatus::Ok;
+}
+
+StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
+{
+    if (!writer.isOpen())
+        return StoreStatus::IoError;
+    StoreStatus result = writer.status();
+    if (m_fsync == FsyncPolicy::Always && ::fdatasync(writer.m_fd) != 0) {
+        qCWarning(lcStore) << "fdatasync failed for" << writer.id() << strerror(errno);
+        result = statusFromErrno(errno);
+    }
+    ::futimens(writer.m_fd, nullptr);  // last activity survives a restart through the mtime
+    struct stat st;
+    const qint64 length = ::fstat(writer.m_fd, &st) == 0 ? qint64(st.st_size) : writer.startOffset() + writer.written();
+    writer.close();
+
+    UploadInfo info;
+    bool completedNow = false;
+    {
+        QMutexLocker lock(&m_mutex);
+        auto it = m_index.find(writer.id());
+        if (it == m_index.end()) {
+            writer.m_lock.release();
+            return StoreStatus::NotFound;
+        }
+        it->offset = it->sizeIsDeferred ? length : qMin(length, it->size);
+        it->lastActivityAt = m_clock.now();
+        if (it->isComplete() && !it->completedAt.isValid()) {
+            it->completedAt = it->lastActivityAt;
+            completedNow = true;
+        }
+        info = *it;
+    }
+    if (completedNow && !writeInfo(info)) {
+        qCWarning(lcStore) << "cannot record completion of" << info.id << strerror(errno);
+        result = statusFromErrno(errno);
+    }
+    writer.m_lock.release();
+    if (after)
+        *after = info;
+    emit uploadProgress(info.id, info.offset);
+    if (completedNow)
+        emit uploadCompleted(info);
+    return result;
+}
+
+StoreStatus FileUploadStore::declareLength(const QString &id, qint64 length, UploadInfo *after)
+{
+    UploadInfo info;
+    {
+        QMutexLocker lock(&m_mutex);
+        auto it = m_index.find(id);
+        if (it == m_index.end())
+            return StoreStatus::NotFound;
+        info = *it;
+    }
+    info.size = length;
+    info.sizeIsDeferred = false;
+    if (!writeInfo(info))
+        return statusFromErrno(errno);
+    {
+        QMutexLocker lock(&m_mutex);
+        auto it = m_index.find(id);
+        if (it == m_index.end())
+            return StoreStatus::NotFound;
+        it->size = length;
+        it->sizeIsDeferred = false;
+        info = *it;
+    }
+    if (after)
+        *after = info;
+    return StoreStatus::Ok;
+}
+
+StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed)
+{
+    qint64 freed = 0;
+    StoreStatus result = StoreStatus::Ok;
+    for (const QString &path : {dataPath(id), infoPath(id)}) {
+        const QByteArray native = QFile::encodeName(path);
+        struct stat st;
+        if (::lstat(native.constData(), &st) == 0)
+            freed += st.st_size;
+        if (::unlink(native.constData()) != 0 && errno != ENOENT) {
+            qCWarning(lcStore) << "cannot remove" << path << strerror(errno);
+            result = StoreStatus::IoError;
+        }
+    }
+    if (result != StoreStatus::Ok)
+        return result;
+    bool known = false;
+    {
+        QMutexLocker lock(&m_mutex);
+        known = m_index.remove(id) > 0;
+    }
+    if (bytesFreed)
+        *bytesFreed = freed;
+    if (known)
+        emit uploadRemoved(id);
+    return known ? StoreStatus::Ok : StoreStatus::NotFound;
+}
+
+bool FileUploadStore::writeInfo(const UploadInfo &info) const
+{
+    const QByteArray finalPath = QFile::encodeName(infoPath(info.id));
+    const QByteArray tempPath = finalPath + tempSuffix;
+    const int fd = ::open(tempPath.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return false;
+    bool ok = writeAll(fd, toInfoJson(info, m_expireAfter));
+    if (ok && m_fsync == FsyncPolicy::Always)
+        ok = ::fsync(fd) == 0;
+    const int err = errno;
+    ::close(fd);
+    if (!ok || ::rename(tempPath.constData(), finalPath.constData()) != 0) {
+        const int renameErr = ok ? errno : err;
+        ::unlink(tempPath.constData());
+        errno = renameErr;
+        return false;
+    }
+    return m_fsync == FsyncPolicy::Never || syncDirectory();
+}
+
+bool FileUploadStore::syncDirectory() const
+{
+    const int fd = ::open(QFile::encodeName(m_dir).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
+}
+
+QString FileUploadStore::newUploadId()
+{
+    quint32 words[4];
+    QRandomGenerator::system()->fillRange(words);
+    QByteArray raw(reinterpret_cast<const char *>(words), sizeof words);
+    return QString::fromLatin1(raw.toHex());
+}
+
+bool FileUploadStore::isValidUploadId(QStringView id)
+{
+    if (id.size() != 32)
+        return false;
+    for (const QChar c : id) {
+        const char16_t u = c.unicode();
+        if (!((u >= '0' && u <= '9') || (u >= 'a' && u <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+} // namespace qtus

@@ -1,0 +1,65 @@
+#include "tuserror.h"
+
+namespace qtus {
+
+TusErrorDescription describe(TusError error)
+{
+    switch (error) {
+    case TusError::NotFound: return {404, "upload not found"};
+    case TusError::Gone: return {410, "upload expired"};
+    case TusError::MethodNotAllowed: return {405, "method not allowed"};
+    case TusError::VersionMissing: return {412, "missing Tus-Resumable header"};
+    case TusError::VersionUnsupported: return {412, "unsupported tus version"};
+    case TusError::UnsupportedMediaType: return {415, "Content-Type must be application/offset+octet-stream"};
+    case TusError::OffsetMissing: return {400, "missing Upload-Offset header"};
+    case TusError::OffsetInvalid: return {400, "invalid Upload-Offset header"};
+    case TusError::OffsetMismatch: return {409, "Upload-Offset does not match the upload's offset"};
+    case TusError::LengthInvalid: return {400, "invalid Upload-Length header"};
+    case TusError::LengthAndDeferBoth: return {400, "Upload-Length and Upload-Defer-Length are mutually exclusive"};
+    case TusError::LengthAndDeferNeither: return {400, "missing Upload-Length or Upload-Defer-Length header"};
+    case TusError::DeferLengthInvalid: return {400, "Upload-Defer-Length must be 1"};
+    case TusError::LengthAlreadySet: return {400, "Upload-Length cannot be changed once set"};
+    case TusError::LengthBelowOffset: return {400, "Upload-Length is smaller than the bytes already received"};
+    case TusError::MetadataInvalid: return {400, "invalid Upload-Metadata header"};
+    case TusError::UploadTooLarge: return {413, "upload exceeds the maximum size"};
+    case TusError::BodyTooLarge: return {413, "request body exceeds the maximum size"};
+    case TusError::BodyExceedsLength: return {400, "request body exceeds the upload's length"};
+    case TusError::ContentLengthInvalid: return {400, "invalid Content-Length header"};
+    case TusError::Locked: return {423, "upload is being written by another request"};
+    case TusError::StorageFull: return {507, "no space left on the upload storage"};
+    case TusError::StorageFailure: return {500, "storage error"};
+    }
+    return {500, "internal error"};
+}
+
+QByteArray statusReasonPhrase(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 423: return "Locked";
+    case 431: return "Request Header Fields Too Large";
+    case 460: return "Checksum Mismatch";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+    }
+    return {};
+}
+
+} // namespace qtus

@@ -1,0 +1,45 @@
+#pragma once
+// Every way a tus request can fail, and the one table that maps each to its HTTP status
+// and the short plain-text reason sent to the client.
+#include <QByteArray>
+
+namespace qtus {
+
+enum class TusError {
+    NotFound,
+    Gone,
+    MethodNotAllowed,
+    VersionMissing,
+    VersionUnsupported,
+    UnsupportedMediaType,
+    OffsetMissing,
+    OffsetInvalid,
+    OffsetMismatch,
+    LengthInvalid,
+    LengthAndDeferBoth,
+    LengthAndDeferNeither,
+    DeferLengthInvalid,
+    LengthAlreadySet,
+    LengthBelowOffset,
+    MetadataInvalid,
+    UploadTooLarge,
+    BodyTooLarge,
+    BodyExceedsLength,
+    ContentLengthInvalid,
+    Locked,
+    StorageFull,
+    StorageFailure,
+};
+
+struct TusErrorDescription
+{
+    int status;
+    const char *reason;
+};
+
+TusErrorDescription describe(TusError error);
+
+// The standard reason phrase for a status line ("Conflict"), or "" if unknown.
+QByteArray statusReasonPhrase(int status);
+
+} // namespace qtus

@@ -1,0 +1,358 @@
+#include "tushandler.h"
+
+#include "headervalues.h"
+#include "logging.h"
+#include "uploadmetadata.h"
+
+#include <QRegularExpression>
+
+namespace qtus {
+
+namespace {
+
+constexpr char tusVersion[] = "1.0.0";
+constexpr char offsetContentType[] = "application/offset+octet-stream";
+
+TusError storeError(StoreStatus status)
+{
+    switch (status) {
+    case StoreStatus::NotFound: return TusError::NotFound;
+    case StoreStatus::LimitExceeded: return TusError::BodyExceedsLength;
+    case StoreStatus::Full: return TusError::StorageFull;
+    case StoreStatus::Ok:
+    case StoreStatus::IoError: break;
+    }
+    return TusError::StorageFailure;
+}
+
+bool isOffsetContentType(const QByteArray &value)
+{
+    // Parameters are not part of the media type ("application/offset+octet-stream; x=y").
+    const QByteArray type = value.split(';').constFirst().trimmed();
+    return type.compare(offsetContentType, Qt::CaseInsensitive) == 0;
+}
+
+} // namespace
+
+TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocks &locks, const Clock &clock)
+    : m_basePath(config.basePath.toLatin1()),
+      m_maxSize(config.maxSize),
+      m_expireAfter(config.expireAfter),
+      m_store(store),
+      m_locks(locks),
+      m_clock(clock)
+{
+}
+
+QByteArray TusHandler::extensions()
+{
+    return "creation,creation-with-upload,creation-defer-length,expiration,termination";
+}
+
+TusResponse TusHandler::errorResponse(TusError error)
+{
+    const TusErrorDescription d = describe(error);
+    TusResponse r;
+    r.status = d.status;
+    r.body = QByteArray(d.reason) + '\n';
+    r.setHeader("Content-Type", "text/plain; charset=utf-8");
+    if (error == TusError::VersionMissing || error == TusError::VersionUnsupported)
+        r.setHeader("Tus-Version", tusVersion);  // rule C4
+    return finalize(std::move(r));
+}
+
+TusResponse TusHandler::finalize(TusResponse response)
+{
+    response.setHeader("Tus-Resumable", tusVersion);  // rule C3
+    return response;
+}
+
+TusHandler::Route TusHandler::route(const TusRequest &request) const
+{
+    Route r;
+    r.method = request.method.toUpper();
+    const QByteArray override = request.header("X-HTTP-Method-Override").trimmed();
+    if (!override.isEmpty())
+        r.method = override.toUpper();  // rule C7
+    const QByteArray &path = request.path;
+    if (path == m_basePath || path == m_basePath.chopped(1)) {
+        r.target = Target::Collection;
+    } else if (path.startsWith(m_basePath)) {
+        // Anything but a well-formed id is 404 before the file system is touched.
+        const QString id = QString::fromLatin1(path.mid(m_basePath.size()));
+        if (FileUploadStore::isValidUploadId(id)) {
+            r.target = Target::Upload;
+            r.id = id;
+        }
+    }
+    return r;
+}
+
+QByteArrayList TusHandler::allowedMethods(Target target)
+{
+    if (target == Target::Collection)
+        return {"POST", "OPTIONS"};
+    return {"HEAD", "PATCH", "DELETE", "OPTIONS"};
+}
+
+std::optional<TusError> TusHandler::checkVersion(const TusRequest &request) const
+{
+    if (!request.hasHeader("Tus-Resumable"))
+        return TusError::VersionMissing;
+    if (request.header("Tus-Resumable").trimmed() != tusVersion)
+        return TusError::VersionUnsupported;
+    return std::nullopt;
+}
+
+std::optional<TusError> TusHandler::findLive(const QString &id, UploadInfo *info) const
+{
+    const auto found = m_store.find(id);
+    if (!found)
+        return TusError::NotFound;  // rules H3, P5
+    if (found->stateAt(m_clock.now(), m_expireAfter) == SessionState::Expired)
+        return TusError::Gone;  // rule E3: known to have expired, even before cleanup ran
+    *info = *found;
+    return std::nullopt;
+}
+
+bool TusHandler::takesUploadBody(const TusRequest &head) const
+{
+    const Route r = route(head);
+    return (r.target == Target::Upload && r.method == "PATCH") || (r.target == Target::Collection && r.method == "POST");
+}
+
+TusResponse TusHandler::handle(const TusRequest &request)
+{
+    const Route r = route(request);
+    if (r.target == Target::None)
+        return errorResponse(TusError::NotFound);
+    if (!allowedMethods(r.target).contains(r.method)) {
+        TusResponse response = errorResponse(TusError::MethodNotAllowed);
+        response.setHeader("Allow", allowedMethods(r.target).join(", "));
+        return response;
+    }
+    if (r.method == "OPTIONS")
+        return options();  // rule O1: ignores Tus-Resumable
+    if (const auto error = checkVersion(request))
+        return errorResponse(*error);
+    if (r.method == "HEAD")
+        return head(r.id);
+    if (r.method == "DELETE")
+        return terminate(r.id);
+
+    // PATCH or POST: the same path the streaming intake takes, with the body in memory.
+    BodyDecision decision = startBody(request, request.body.size());
+    if (decision.response)
+        return *decision.response;
+    decision.body.writer.append(request.body.constData(), request.body.size());
+    return finishBody(decision.body);
+}
+
+TusResponse TusHandler::options() const
+{
+    TusResponse r;
+    r.status = 204;
+    r.setHeader("Tus-Version", tusVersion);
+    r.setHeader("Tus-Extension", extensions());  // rules C2, C5
+    if (m_maxSize > 0)
+        r.setHeader("Tus-Max-Size", QByteArray::number(m_maxSize));  // rule C6
+    return finalize(std::move(r));
+}
+
+TusResponse TusHandler::head(const QString &id) const
+{
+    UploadInfo info;
+    if (const auto error = findLive(id, &info))
+        return errorResponse(*error);
+    TusResponse r;
+    r.status = 200;  // rule H4: no body
+    r.setHeader("Upload-Offset", QByteArray::number(info.offset));  // rule H1
+    if (info.sizeIsDeferred)
+        r.setHeader("Upload-Defer-Length", "1");  // rules H2, DL1
+    else
+        r.setHeader("Upload-Length", QByteArray::number(info.size));
+    if (!info.metadataHeader.isEmpty())
+        r.setHeader("Upload-Metadata", info.metadataHeader);  // rule H6
+    r.setHeader("Cache-Control", "no-store");  // rule H5
+    addExpiry(r, info);
+    return finalize(std::move(r));
+}
+
+TusResponse TusHandler::terminate(const QString &id)
+{
+    // An expired upload may still be terminated: the client asks for what cleanup would do.
+    if (!m_store.find(id))
+        return errorResponse(TusError::NotFound);
+    UploadLock lock = m_locks.tryLock(id);
+    if (!lock.isHeld())
+        return errorResponse(TusError::Locked);  // rule T1: never while another request writes
+    const StoreStatus status = m_store.remove(id);
+    if (status != StoreStatus::Ok)
+        return errorResponse(storeError(status));
+    TusResponse r;
+    r.status = 204;
+    return finalize(std::move(r));
+}
+
+BodyDecision TusHandler::startBody(const TusRequest &head, qint64 contentLength)
+{
+    BodyDecision decision;
+    const Route r = route(head);
+    if (!takesUploadBody(head)) {
+        decision.response = errorResponse(TusError::MethodNotAllowed);
+        return decision;
+    }
+    if (const auto error = checkVersion(head)) {
+        decision.response = errorResponse(*error);
+        return decision;
+    }
+    return r.target == Target::Upload ? startPatch(head, r.id, contentLength) : startCreation(head, contentLength);
+}
+
+BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, qint64 contentLength)
+{
+    BodyDecision decision;
+    auto fail = [&decision](TusError error) {
+        decision.response = errorResponse(error);
+        return std::move(decision);
+    };
+    UploadInfo info;
+    if (const auto error = findLive(id, &info))
+        return fail(*error);
+    if (!isOffsetContentType(head.header("Content-Type")))
+        return fail(TusError::UnsupportedMediaType);  // rule P2
+    if (!head.hasHeader("Upload-Offset"))
+        return fail(TusError::OffsetMissing);
+    const auto offset = parseNonNegativeInteger(head.header("Upload-Offset").trimmed());
+    if (!offset)
+        return fail(TusError::OffsetInvalid);  // rule C1
+    if (*offset != info.offset)
+        return fail(TusError::OffsetMismatch);  // rule P3
+
+    std::optional<qint64> declaredLength;
+    if (head.hasHeader("Upload-Length")) {  // rule DL1
+        declaredLength = parseNonNegativeInteger(head.header("Upload-Length").trimmed());
+        if (!declaredLength)
+            return fail(TusError::LengthInvalid);
+        if (!info.sizeIsDeferred && *declaredLength != info.size)
+            return fail(TusError::LengthAlreadySet);
+        if (m_maxSize > 0 && *declaredLength > m_maxSize)
+            return fail(TusError::UploadTooLarge);
+        if (*declaredLength < info.offset)
+            return fail(TusError::LengthBelowOffset);
+    }
+    const qint64 length = declaredLength ? *declaredLength : (info.sizeIsDeferred ? -1 : info.size);
+    if (contentLength > 0 && length >= 0 && contentLength > length - info.offset)
+        return fail(TusError::BodyExceedsLength);  // rule P8: nothing is written
+    if (contentLength > 0 && length < 0 && m_maxSize > 0 && contentLength > m_maxSize - info.offset)
+        return fail(TusError::BodyTooLarge);
+
+    UploadLock lock = m_locks.tryLock(id);
+    if (!lock.isHeld())
+        return fail(TusError::Locked);
+    if (declaredLength && info.sizeIsDeferred) {
+        const StoreStatus status = m_store.declareLength(id, *declaredLength, &info);
+        if (status != StoreStatus::Ok)
+            return fail(storeError(status));
+    }
+    const StoreStatus status = m_store.openWriter(std::move(lock), m_maxSize, &decision.body.writer);
+    if (status != StoreStatus::Ok)
+        return fail(storeError(status));
+    decision.body.success.status = 204;  // rule P4
+    return decision;
+}
+
+BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLength)
+{
+    BodyDecision decision;
+    auto fail = [&decision](TusError error) {
+        decision.response = errorResponse(error);
+        return std::move(decision);
+    };
+    UploadInfo info;
+    const bool hasLength = head.hasHeader("Upload-Length");
+    const bool hasDefer = head.hasHeader("Upload-Defer-Length");
+    if (hasLength && hasDefer)
+        return fail(TusError::LengthAndDeferBoth);  // rule CR2
+    if (!hasLength && !hasDefer)
+        return fail(TusError::LengthAndDeferNeither);
+    if (hasDefer) {
+        if (head.header("Upload-Defer-Length").trimmed() != "1")
+            return fail(TusError::DeferLengthInvalid);
+        info.sizeIsDeferred = true;
+    } else {
+        const auto length = parseNonNegativeInteger(head.header("Upload-Length").trimmed());
+        if (!length)
+            return fail(TusError::LengthInvalid);  // rule C1
+        if (m_maxSize > 0 && *length > m_maxSize)
+            return fail(TusError::UploadTooLarge);  // rule CR4
+        info.size = *length;
+    }
+    if (head.hasHeader("Upload-Metadata")) {
+        const QByteArray metadata = head.header("Upload-Metadata");
+        if (!UploadMetadata::parse(metadata))
+            return fail(TusError::MetadataInvalid);  // rule CR3
+        info.metadataHeader = metadata.trimmed();
+    }
+    const bool withBody = contentLength != 0;  // rule CWU1
+    if (withBody) {
+        if (!isOffsetContentType(head.header("Content-Type")))
+            return fail(TusError::UnsupportedMediaType);
+        if (contentLength > 0 && !info.sizeIsDeferred && contentLength > info.size)
+            return fail(TusError::BodyExceedsLength);
+        if (contentLength > 0 && info.sizeIsDeferred && m_maxSize > 0 && contentLength > m_maxSize)
+            return fail(TusError::BodyTooLarge);
+    }
+
+    const StoreStatus created = m_store.create(info);
+    if (created != StoreStatus::Ok)
+        return fail(storeError(created));
+    qCDebug(lcHttp).noquote() << "created upload" << info.id;
+
+    TusResponse &r = decision.body.success;
+    r.status = 201;  // rule CR5
+    r.setHeader("Location", location(head, info.id));
+    if (!withBody) {
+        r.setHeader("Upload-Offset", "0");
+        addExpiry(r, info);
+        decision.response = finalize(std::move(r));
+        return decision;
+    }
+    UploadLock lock = m_locks.tryLock(info.id);  // nobody else knows the id yet
+    const StoreStatus opened = m_store.openWriter(std::move(lock), m_maxSize, &decision.body.writer);
+    if (opened != StoreStatus::Ok)
+        return fail(storeError(opened));
+    return decision;
+}
+
+TusResponse TusHandler::finishBody(PendingBody &body)
+{
+    UploadInfo info;
+    const StoreStatus status = m_store.commit(body.writer, &info);
+    if (status != StoreStatus::Ok)
+        return errorResponse(storeError(status));
+    TusResponse r = std::move(body.success);
+    r.setHeader("Upload-Offset", QByteArray::number(info.offset));
+    addExpiry(r, info);  // rule E2
+    return finalize(std::move(r));
+}
+
+QByteArray TusHandler::location(const TusRequest &request, const QString &id) const
+{
+    // The Host header is client input: use it only when it is a plain host[:port].
+    static const QRegularExpression hostPattern(
+        QStringLiteral("^([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?$"));
+    const QByteArray host = request.header("Host").trimmed();
+    QByteArray origin = m_fallbackOrigin;
+    if (!host.isEmpty() && hostPattern.match(QString::fromLatin1(host)).hasMatch())
+        origin = request.scheme + "://" + host;
+    return origin + m_basePath + id.toLatin1();
+}
+
+void TusHandler::addExpiry(TusResponse &response, const UploadInfo &info) const
+{
+    if (!info.isComplete())
+        response.setHeader("Upload-Expires", httpDate(info.expiresAt(m_expireAfter)));
+}
+
+} // namespace qtus

@@ -1,0 +1,86 @@
+#pragma once
+// The tus 1.0.0 protocol: routes a request by the configured base path, applies every rule
+// (ids from docs/tus-rules.md) and answers with a response value. It knows nothing about
+// sockets; the HTTP layer converts.
+//
+// Requests with a body (PATCH, POST with creation-with-upload) go through two steps so the
+// streaming intake can validate the head before reading the body: startBody() checks the
+// head and opens a writer, the caller feeds body bytes to it, finishBody() commits and
+// answers. handle() does the same for a buffered body, so each rule lives in one place.
+#include "clock.h"
+#include "fileuploadstore.h"
+#include "serverconfig.h"
+#include "tuserror.h"
+#include "tusmessage.h"
+#include "uploadlocks.h"
+
+#include <optional>
+
+namespace qtus {
+
+// A body on its way into an upload: the caller appends bytes to writer, then calls
+// TusHandler::finishBody().
+struct PendingBody
+{
+    UploadWriter writer;
+    TusResponse success;  // the answer once the bytes are committed (Upload-Offset is filled in then)
+};
+
+struct BodyDecision
+{
+    std::optional<TusResponse> response;  // answer now, read no body (an error, or a POST without body)
+    PendingBody body;                     // otherwise: stream the body into body.writer
+};
+
+class TusHandler
+{
+public:
+    TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocks &locks, const Clock &clock);
+
+    // The origin for Location when a request carries no usable Host header.
+    void setFallbackOrigin(const QByteArray &origin) { m_fallbackOrigin = origin; }
+
+    // A complete request with its body buffered.
+    TusResponse handle(const TusRequest &request);
+
+    // Whether a request's body belongs in an upload (PATCH, or POST creating one).
+    bool takesUploadBody(const TusRequest &head) const;
+    // contentLength: the body's length, or -1 when unknown (chunked).
+    BodyDecision startBody(const TusRequest &head, qint64 contentLength);
+    TusResponse finishBody(PendingBody &body);
+
+    static TusResponse errorResponse(TusError error);
+    static QByteArray extensions();
+
+private:
+    enum class Target { None, Collection, Upload };
+    struct Route
+    {
+        Target target = Target::None;
+        QString id;
+        QByteArray method;  // after X-HTTP-Method-Override (rule C7)
+    };
+    Route route(const TusRequest &request) const;
+    static QByteArrayList allowedMethods(Target target);
+    std::optional<TusError> checkVersion(const TusRequest &request) const;
+    std::optional<TusError> findLive(const QString &id, UploadInfo *info) const;
+
+    TusResponse options() const;
+    TusResponse head(const QString &id) const;
+    TusResponse terminate(const QString &id);
+    BodyDecision startPatch(const TusRequest &head, const QString &id, qint64 contentLength);
+    BodyDecision startCreation(const TusRequest &head, qint64 contentLength);
+    QByteArray location(const TusRequest &request, const QString &id) const;
+    void addExpiry(TusResponse &response, const UploadInfo &info) const;
+    static TusResponse finalize(TusResponse response);
+
+    const QByteArray m_basePath;
+    const qint64 m_maxSize;
+    const Duration m_expireAfter;
+    FileUploadStore &m_store;
+    UploadLocks &m_locks;
+    const Clock &m_clock;
+    QByteArray m_fallbackOrigin = "http://127.0.0.1";
+};
+
+} // namespace qtus

@@ -1,0 +1,79 @@
+// qtusd: the headless tus server. Parses the command line, runs UploadServer until SIGTERM
+// or SIGINT, and maps failures to exit codes (2: bad command line, 1: cannot start).
+#include "serverconfig.h"
+#include "uploadserver.h"
+
+#include <QCoreApplication>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+int signalPipe[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &byte, 1);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    const qtus::ConfigParseResult parsed = qtus::parseServerConfig(arguments, QStringLiteral("qtusd"));
+    switch (parsed.outcome) {
+    case qtus::ConfigParseResult::Outcome::ShowHelp:
+    case qtus::ConfigParseResult::Outcome::ShowVersion:
+        std::fprintf(stdout, "%s\n", qPrintable(parsed.text.trimmed()));
+        return 0;
+    case qtus::ConfigParseResult::Outcome::Error:
+        std::fprintf(stderr, "qtusd: %s\n", qPrintable(parsed.text));
+        return 2;
+    case qtus::ConfigParseResult::Outcome::Run:
+        break;
+    }
+
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("qtusd"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(QTUS_VERSION));
+
+    qtus::UploadServer server(parsed.config);
+    QString error;
+    if (!server.start(&error)) {
+        std::fprintf(stderr, "qtusd: %s\n", qPrintable(error));
+        return 1;
+    }
+
+    // Signals arrive on a socketpair so the handler runs in the event loop, not in the
+    // signal context.
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) != 0) {
+        std::perror("qtusd: socketpair");
+        return 1;
+    }
+    QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&server] {
+        char byte;
+        [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &byte, 1);
+        server.stop();
+        QCoreApplication::quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    std::fprintf(stdout, "qtusd listening on %s\n", qPrintable(server.url().toString()));
+    std::fflush(stdout);
+    return app.exec();
+}

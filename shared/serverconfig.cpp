@@ -1,0 +1,141 @@
+#include "serverconfig.h"
+
+#include <QCommandLineParser>
+#include <QRegularExpression>
+
+#include <arpa/inet.h>
+
+namespace qtus {
+
+namespace {
+
+struct Options
+{
+    QCommandLineOption host{QStringLiteral("host"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("address")};
+    QCommandLineOption port{QStringLiteral("port"), QStringLiteral("TCP port (default 1080; 0 picks a free port)."), QStringLiteral("port")};
+    QCommandLineOption basePath{QStringLiteral("base-path"), QStringLiteral("URL path of the upload endpoint (default /files/)."), QStringLiteral("path")};
+    QCommandLineOption dir{QStringLiteral("dir"), QStringLiteral("Upload directory, created if missing (default ./uploads)."), QStringLiteral("dir")};
+    QCommandLineOption maxSize{QStringLiteral("max-size"), QStringLiteral("Largest upload in bytes, K/M/G/T suffixes allowed; 0 = unlimited (default)."), QStringLiteral("size")};
+    QCommandLineOption expireAfter{QStringLiteral("expire-after"), QStringLiteral("Unfinished uploads expire this long after their last activity (default 24h)."), QStringLiteral("duration")};
+    QCommandLineOption cleanupInterval{QStringLiteral("cleanup-interval"), QStringLiteral("Time between cleanup passes; 0 = only at startup and on demand (default 10m)."), QStringLiteral("duration")};
+    QCommandLineOption keepCompleted{QStringLiteral("keep-completed"), QStringLiteral("Remove completed uploads this long after completion; 0 = keep forever (default)."), QStringLiteral("duration")};
+    QCommandLineOption orphanGrace{QStringLiteral("orphan-grace"), QStringLiteral("Age before stray files in the upload directory are removed (default 1h)."), QStringLiteral("duration")};
+    QCommandLineOption shutdownTimeout{QStringLiteral("shutdown-timeout"), QStringLiteral("How long a graceful stop waits for uploads in flight (default 10s)."), QStringLiteral("duration")};
+    QCommandLineOption fsync{QStringLiteral("fsync"), QStringLiteral("'always': acknowledge a PATCH only after its bytes are on disk (default); 'never': skip fsync."), QStringLiteral("always|never")};
+};
+
+bool isIpAddress(const QString &text)
+{
+    const QByteArray latin = text.toLatin1();
+    unsigned char buffer[16];
+    return ::inet_pton(AF_INET, latin.constData(), buffer) == 1 || ::inet_pton(AF_INET6, latin.constData(), buffer) == 1;
+}
+
+QString badValue(const QString &flag, const QString &value, const QString &why)
+{
+    return QStringLiteral("--%1: invalid value '%2': %3").arg(flag, value, why);
+}
+
+} // namespace
+
+ConfigParseResult parseServerConfig(const QStringList &arguments, const QString &programName)
+{
+    ConfigParseResult result;
+    Options o;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("%1: a resumable-upload server for the tus 1.0.0 protocol.").arg(programName));
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
+    parser.addOptions({o.host, o.port, o.basePath, o.dir, o.maxSize, o.expireAfter, o.cleanupInterval,
+                       o.keepCompleted, o.orphanGrace, o.shutdownTimeout, o.fsync});
+
+    auto error = [&result](const QString &text) {
+        result.outcome = ConfigParseResult::Outcome::Error;
+        result.text = text;
+        return result;
+    };
+    if (!parser.parse(arguments))
+        return error(parser.errorText());
+    if (!parser.positionalArguments().isEmpty())
+        return error(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
+    if (parser.isSet(help)) {
+        result.outcome = ConfigParseResult::Outcome::ShowHelp;
+        result.text = parser.helpText();
+        return result;
+    }
+    if (parser.isSet(version)) {
+        result.outcome = ConfigParseResult::Outcome::ShowVersion;
+        result.text = QStringLiteral("%1 %2").arg(programName, QLatin1String(QTUS_VERSION));
+        return result;
+    }
+
+    ServerConfig &c = result.config;
+    // A repeated flag: the last one wins, as users of other servers expect.
+    auto value = [&parser](const QCommandLineOption &opt) { return parser.values(opt).constLast(); };
+
+    if (parser.isSet(o.host)) {
+        c.host = value(o.host);
+        if (!isIpAddress(c.host) && c.host != QLatin1String("localhost"))
+            return error(badValue(QStringLiteral("host"), c.host, QStringLiteral("not an IP address")));
+    }
+    if (parser.isSet(o.port)) {
+        bool ok = false;
+        const uint port = value(o.port).toUInt(&ok);
+        if (!ok || port > 65535)
+            return error(badValue(QStringLiteral("port"), value(o.port), QStringLiteral("expected 0 to 65535")));
+        c.port = quint16(port);
+    }
+    if (parser.isSet(o.basePath)) {
+        QString path = value(o.basePath);
+        static const QRegularExpression safe(QStringLiteral("^/([A-Za-z0-9._~-]+/)*$"));
+        if (!path.endsWith(QLatin1Char('/')))
+            path += QLatin1Char('/');
+        if (!safe.match(path).hasMatch() || path.contains(QLatin1String("/../")) || path.contains(QLatin1String("/./")))
+            return error(badValue(QStringLiteral("base-path"), value(o.basePath),
+                                  QStringLiteral("expected an absolute path such as /files/")));
+        c.basePath = path;
+    }
+    if (parser.isSet(o.dir)) {
+        c.dir = value(o.dir);
+        if (c.dir.isEmpty())
+            return error(badValue(QStringLiteral("dir"), c.dir, QStringLiteral("empty path")));
+    }
+    if (parser.isSet(o.maxSize)) {
+        const auto size = parseByteSize(value(o.maxSize));
+        if (!size)
+            return error(badValue(QStringLiteral("max-size"), value(o.maxSize),
+                                  QStringLiteral("expected bytes such as 500M or 2G")));
+        c.maxSize = *size;
+    }
+    struct DurationFlag { const QCommandLineOption &option; Duration &target; bool zeroAllowed; };
+    const DurationFlag durations[] = {
+        {o.expireAfter, c.expireAfter, false},   {o.cleanupInterval, c.cleanupInterval, true},
+        {o.keepCompleted, c.keepCompleted, true}, {o.orphanGrace, c.orphanGrace, true},
+        {o.shutdownTimeout, c.shutdownTimeout, true},
+    };
+    for (const DurationFlag &d : durations) {
+        if (!parser.isSet(d.option))
+            continue;
+        const auto parsed = parseDuration(value(d.option));
+        if (!parsed)
+            return error(badValue(d.option.names().constFirst(), value(d.option),
+                                  QStringLiteral("expected a duration such as 90s, 10m, 24h or 7d")));
+        if (!d.zeroAllowed && parsed->count() == 0)
+            return error(badValue(d.option.names().constFirst(), value(d.option), QStringLiteral("must be more than 0")));
+        d.target = *parsed;
+    }
+    if (parser.isSet(o.fsync)) {
+        const QString v = value(o.fsync);
+        if (v == QLatin1String("always"))
+            c.fsync = FsyncPolicy::Always;
+        else if (v == QLatin1String("never"))
+            c.fsync = FsyncPolicy::Never;
+        else
+            return error(badValue(QStringLiteral("fsync"), v, QStringLiteral("expected 'always' or 'never'")));
+    }
+    return result;
+}
+
+} // namespace qtus

@@ -1,0 +1,39 @@
+#pragma once
+// The server's configuration as a value, and the one command-line parser that qtusd and
+// qtus-admin share. Parsing never exits the process: the caller decides what to print.
+#include "units.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace qtus {
+
+enum class FsyncPolicy { Always, Never };
+
+struct ServerConfig
+{
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 1080;
+    QString basePath = QStringLiteral("/files/");  // always starts and ends with '/'
+    QString dir = QStringLiteral("./uploads");
+    qint64 maxSize = 0;                             // 0 = unlimited
+    Duration expireAfter = std::chrono::hours(24);
+    Duration cleanupInterval = std::chrono::minutes(10);  // 0 = no timer, manual passes only
+    Duration keepCompleted = Duration(0);                  // 0 = keep forever
+    Duration orphanGrace = std::chrono::hours(1);
+    Duration shutdownTimeout = std::chrono::seconds(10);
+    FsyncPolicy fsync = FsyncPolicy::Always;
+};
+
+struct ConfigParseResult
+{
+    enum class Outcome { Run, ShowHelp, ShowVersion, Error };
+    Outcome outcome = Outcome::Run;
+    ServerConfig config;
+    QString text;  // help text, version line, or the one-line error naming the flag
+};
+
+// arguments includes the program name first, as QCoreApplication::arguments() does.
+ConfigParseResult parseServerConfig(const QStringList &arguments, const QString &programName);
+
+} // namespace qtus

@@ -1,0 +1,289 @@
+// Interop test: drives a running qtusd with the official tus-js-client (Node API).
+// Usage: node jsclient.mjs <endpoint-url> <data-dir-of-server>
+// Prints one "ok - ..." / "not ok - ..." line per check, then "N passed, M failed".
+import { Upload } from 'tus-js-client'
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+const [endpointArg, dataDir] = process.argv.slice(2)
+if (!endpointArg || !dataDir) {
+  console.error('usage: node jsclient.mjs <endpoint-url> <data-dir-of-server>')
+  process.exit(2)
+}
+const endpoint = endpointArg.endsWith('/') ? endpointArg : `${endpointArg}/`
+
+const KiB = 1024
+const MiB = 1024 * KiB
+const UPLOAD_TIMEOUT_MS = 60_000 // per upload attempt
+const HEAD_TIMEOUT_MS = 10_000
+const OVERALL_TIMEOUT_MS = 240_000 // hard stop for the whole script
+
+let passed = 0
+let failed = 0
+function check(ok, desc, detail = '') {
+  if (ok) passed++
+  else failed++
+  console.log(`${ok ? 'ok' : 'not ok'} - ${desc}${!ok && detail ? ` (${detail})` : ''}`)
+  return ok
+}
+const note = (msg) => console.log(`# ${msg}`)
+const errText = (err) => String(err?.message ?? err).replace(/\s+/g, ' ').slice(0, 400)
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+function finish() {
+  console.log(`${passed} passed, ${failed} failed`)
+  process.exit(failed === 0 ? 0 : 1)
+}
+setTimeout(() => {
+  check(false, `whole interop run finished within ${OVERALL_TIMEOUT_MS / 1000} s`)
+  finish()
+}, OVERALL_TIMEOUT_MS).unref()
+
+// ---- deterministic test data (xorshift32 PRNG, fixed seed per file) ----
+function prngBytes(size, seed) {
+  const words = new Uint32Array(Math.ceil(size / 4))
+  let x = seed >>> 0 || 0x9e3779b9
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13; x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5; x >>>= 0
+    words[i] = x
+  }
+  return Buffer.from(words.buffer, 0, size)
+}
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex')
+
+const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtus-interop-'))
+function makeFile(name, size, seed) {
+  const data = prngBytes(size, seed)
+  const file = path.join(tmpDir, name)
+  fs.writeFileSync(file, data)
+  return { name, file, size, data, sha: sha256(data) }
+}
+
+// ---- helpers ----
+async function head(url) {
+  const res = await fetch(url, {
+    method: 'HEAD',
+    headers: { 'Tus-Resumable': '1.0.0' },
+    signal: AbortSignal.timeout(HEAD_TIMEOUT_MS),
+  })
+  const h = (n) => res.headers.get(n)
+  return {
+    status: res.status,
+    offset: h('upload-offset'),
+    length: h('upload-length'),
+    cacheControl: h('cache-control') ?? '',
+    tusResumable: h('tus-resumable'),
+    metadata: h('upload-metadata'),
+  }
+}
+
+function parseMetadata(header) {
+  const out = {}
+  for (const pair of (header ?? '').split(',')) {
+    const [key, value] = pair.trim().split(' ')
+    if (key) out[key] = value === undefined ? '' : Buffer.from(value, 'base64').toString('utf8')
+  }
+  return out
+}
+
+// Runs one tus-js-client upload. Resolves { status: 'success' | 'aborted', upload, log }.
+// `log` records every request (method, Upload-Offset) plus the raw POST Location and
+// the bytes acknowledged by PATCH responses. abortAtBytes: abort once that many were sent.
+function runUpload(input, options, { abortAtBytes = null, timeoutMs = UPLOAD_TIMEOUT_MS } = {}) {
+  const log = { requests: [], location: null, ackedBytes: 0, lastAccepted: 0, retries: 0 }
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const settle = (fn, value) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      fn(value)
+    }
+    const timer = setTimeout(() => {
+      upload.abort().catch(() => {})
+      settle(reject, new Error(`timed out after ${timeoutMs / 1000} s`))
+    }, timeoutMs)
+    const upload = new Upload(input, {
+      storeFingerprintForResuming: false,
+      retryDelays: [0, 500, 1500],
+      ...options,
+      onBeforeRequest(req) {
+        const offset = req.getHeader('Upload-Offset')
+        log.requests.push({ method: req.getMethod(), offset: offset == null ? null : Number(offset) })
+      },
+      onAfterResponse(req, res) {
+        if (req.getMethod() === 'POST') log.location = res.getHeader('Location') ?? null
+      },
+      onShouldRetry(err, attempt) {
+        log.retries++
+        note(`tus-js-client retry #${attempt + 1} after: ${errText(err)}`)
+        return true
+      },
+      onChunkComplete(chunkSize, bytesAccepted) {
+        log.ackedBytes += chunkSize
+        log.lastAccepted = bytesAccepted
+      },
+      onProgress(bytesSent) {
+        // Abort while a PATCH is still unacknowledged, so the server sees a dropped request.
+        if (abortAtBytes != null && bytesSent >= abortAtBytes && bytesSent > log.lastAccepted && !settled) {
+          upload.abort()
+          settle(resolve, { status: 'aborted', upload, log, abortedAt: bytesSent })
+        }
+      },
+      onSuccess: () => settle(resolve, { status: 'success', upload, log }),
+      onError: (err) => settle(reject, err),
+    })
+    upload.start()
+  })
+}
+
+// Checks URL shape, HEAD state and the stored bytes of a finished upload.
+async function verifyComplete(label, url, src, { location, metadata } = {}) {
+  if (location !== undefined) {
+    check(typeof location === 'string' && /^https?:\/\//.test(location),
+      `${label}: POST Location header is an absolute URL`, `Location: ${location}`)
+  }
+  const underEndpoint = typeof url === 'string' && url.startsWith(endpoint) && url.length > endpoint.length
+  check(underEndpoint, `${label}: upload URL is absolute and under the endpoint`, `url=${url}`)
+  const id = underEndpoint ? url.slice(endpoint.length).replace(/\/+$/, '') : ''
+  check(/^[0-9a-f]{32}$/.test(id), `${label}: upload id is 32 lowercase hex chars`, `id=${id}`)
+
+  try {
+    const h = await head(url)
+    const okHead = h.status === 200 && h.offset === String(src.size) && h.length === String(src.size)
+    check(okHead, `${label}: HEAD reports Upload-Offset == Upload-Length == ${src.size}`,
+      `status=${h.status} Upload-Offset=${h.offset} Upload-Length=${h.length}`)
+    check(/no-store/i.test(h.cacheControl) && h.tusResumable === '1.0.0',
+      `${label}: HEAD has Cache-Control: no-store and Tus-Resumable: 1.0.0`,
+      `Cache-Control=${h.cacheControl} Tus-Resumable=${h.tusResumable}`)
+    if (metadata) {
+      const got = parseMetadata(h.metadata)
+      const same = Object.entries(metadata).every(([k, v]) => got[k] === v)
+      check(same, `${label}: HEAD echoes Upload-Metadata (filename, filetype)`,
+        `Upload-Metadata=${h.metadata} decoded=${JSON.stringify(got)}`)
+    }
+  } catch (err) {
+    check(false, `${label}: HEAD request`, errText(err))
+  }
+
+  const stored = path.join(dataDir, id || '(no-id)')
+  let storedSha = null
+  let storedSize = null
+  try {
+    const data = fs.readFileSync(stored)
+    storedSha = sha256(data)
+    storedSize = data.length
+  } catch (err) {
+    storedSha = `unreadable: ${errText(err)}`
+  }
+  check(storedSha === src.sha, `${label}: stored file byte-identical (sha256)`,
+    `file=${stored} size=${storedSize} expected=${src.size}`)
+}
+
+async function simpleUpload(label, src, input, metadata, extraOptions = {}) {
+  try {
+    const r = await runUpload(input, { endpoint, metadata, ...extraOptions })
+    check(r.status === 'success', `${label}: upload succeeded`)
+    await verifyComplete(label, r.upload.url, src, { location: r.log.location, metadata })
+    return r
+  } catch (err) {
+    check(false, `${label}: upload succeeded`, errText(err))
+    return null
+  }
+}
+
+// ---- the test plan ----
+async function main() {
+  note(`endpoint ${endpoint}, server data dir ${dataDir}, temp dir ${tmpDir}`)
+  const empty = makeFile('empty.bin', 0, 1)
+  const small = makeFile('small.bin', 1 * KiB, 2)
+  const big = makeFile('big.bin', 20 * MiB, 3)
+  const mid = makeFile('mid.bin', 3 * MiB, 4)
+
+  // 1. 0-byte upload (POST only, no PATCH needed)
+  await simpleUpload('0-byte upload', empty, empty.data,
+    { filename: 'empty.bin', filetype: 'application/octet-stream' })
+
+  // 2. 1 KiB upload, non-ASCII filename to exercise base64 metadata
+  await simpleUpload('1 KiB upload', small, small.data,
+    { filename: 'klein ü.txt', filetype: 'text/plain' })
+
+  // 3. 3 MiB in a single PATCH (default chunkSize = Infinity), from a fs.ReadStream
+  const r3 = await simpleUpload('3 MiB single-PATCH upload', mid, fs.createReadStream(mid.file),
+    { filename: 'mid.bin', filetype: 'application/octet-stream' })
+  if (r3) {
+    const patches = r3.log.requests.filter((q) => q.method === 'PATCH')
+    check(patches.length === 1 && patches[0].offset === 0, '3 MiB single-PATCH upload: exactly one PATCH at offset 0',
+      `PATCHes at offsets ${JSON.stringify(patches.map((p) => p.offset))}`)
+  }
+
+  // 4. 20 MiB in 1 MiB chunks: abort after >= 5 MiB, then resume via uploadUrl
+  const label = '20 MiB resumable upload'
+  const meta = { filename: 'big.bin', filetype: 'application/octet-stream' }
+  let first
+  try {
+    first = await runUpload(fs.createReadStream(big.file),
+      { endpoint, metadata: meta, chunkSize: 1 * MiB }, { abortAtBytes: 5 * MiB + 1 })
+  } catch (err) {
+    check(false, `${label}: first part uploaded and aborted after >= 5 MiB`, errText(err))
+    return
+  }
+  if (!check(first.status === 'aborted', `${label}: first part uploaded and aborted after >= 5 MiB`,
+    `status=${first.status}`)) return
+  const url = first.upload.url
+  note(`aborted mid-PATCH at ${first.abortedAt} bytes sent (${first.log.lastAccepted} acknowledged), URL ${url}`)
+  await sleep(300) // let the server notice the dropped PATCH connection
+
+  let offsetAfterAbort = NaN
+  try {
+    const h = await head(url)
+    offsetAfterAbort = Number(h.offset)
+    check(h.status === 200 && offsetAfterAbort > 0 && offsetAfterAbort < big.size,
+      `${label}: HEAD after abort reports 0 < Upload-Offset < ${big.size}`,
+      `status=${h.status} Upload-Offset=${h.offset} Upload-Length=${h.length}`)
+    check(offsetAfterAbort >= first.log.lastAccepted, `${label}: offset after abort keeps every acknowledged byte`,
+      `Upload-Offset=${h.offset} < acknowledged ${first.log.lastAccepted}`)
+  } catch (err) {
+    check(false, `${label}: HEAD after abort`, errText(err))
+  }
+
+  // No endpoint: if the HEAD fails, tus-js-client must error instead of silently restarting.
+  let second
+  try {
+    second = await runUpload(fs.createReadStream(big.file),
+      { uploadUrl: url, metadata: meta, chunkSize: 1 * MiB })
+    check(second.status === 'success', `${label}: resumed upload succeeded`)
+  } catch (err) {
+    check(false, `${label}: resumed upload succeeded`, errText(err))
+    return
+  }
+  const reqs = second.log.requests
+  const patches = reqs.filter((q) => q.method === 'PATCH')
+  check(reqs[0]?.method === 'HEAD' && !reqs.some((q) => q.method === 'POST'),
+    `${label}: resume started with HEAD and created no new upload`,
+    `requests: ${reqs.map((q) => q.method).join(',')}`)
+  const firstOffset = patches[0]?.offset
+  check(firstOffset > 0 && firstOffset === offsetAfterAbort,
+    `${label}: first resumed PATCH carries Upload-Offset > 0 (the HEAD offset)`,
+    `first PATCH Upload-Offset=${firstOffset}, HEAD offset=${offsetAfterAbort}`)
+  check(second.log.ackedBytes === big.size - firstOffset,
+    `${label}: resumed session sent only the remaining bytes`,
+    `sent ${second.log.ackedBytes}, expected ${big.size - firstOffset}`)
+  check(second.upload.url === url, `${label}: resumed upload kept the same URL`, `url=${second.upload.url}`)
+  await verifyComplete(label, url, big, { location: first.log.location, metadata: meta })
+  const retries = first.log.retries + second.log.retries
+  if (retries > 0) note(`${label}: tus-js-client needed ${retries} retries`)
+}
+
+try {
+  await main()
+} catch (err) {
+  check(false, 'interop script ran without an unexpected exception', errText(err))
+} finally {
+  fs.rmSync(tmpDir, { recursive: true, force: true })
+}
+finish()
