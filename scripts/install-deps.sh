@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what qtus needs to build and test on Debian 12. Idempotent: when every package is
+# already installed it does nothing (no apt-get update, no network).
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkg-config
+    qt6-base-dev qt6-httpserver-dev qt6-websockets-dev   # HttpServer's CMake package needs WebSockets
+    libgl-dev                                           # Qt6Gui's CMake package wants OpenGL headers
+)
+if [ "${QTUS_TEST_DEPS:-0}" = 1 ]; then
+    packages+=(curl python3 python3-tuspy)
+    command -v node >/dev/null 2>&1 || packages+=(nodejs)
+    command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
