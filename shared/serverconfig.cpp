@@ -21,6 +21,10 @@ struct Options
     QCommandLineOption keepCompleted{QStringLiteral("keep-completed"), QStringLiteral("Remove completed uploads this long after completion; 0 = keep forever (default)."), QStringLiteral("duration")};
     QCommandLineOption orphanGrace{QStringLiteral("orphan-grace"), QStringLiteral("Age before stray files in the upload directory are removed (default 1h)."), QStringLiteral("duration")};
     QCommandLineOption shutdownTimeout{QStringLiteral("shutdown-timeout"), QStringLiteral("How long a graceful stop waits for uploads in flight (default 10s)."), QStringLiteral("duration")};
+    QCommandLineOption maxHeaderSize{QStringLiteral("max-header-size"), QStringLiteral("Largest request head (request line and headers); larger ones get 431 (default 16K)."), QStringLiteral("size")};
+    QCommandLineOption idleTimeout{QStringLiteral("idle-timeout"), QStringLiteral("Close a keep-alive connection idle this long between requests; 0 = never (default 60s)."), QStringLiteral("duration")};
+    QCommandLineOption readTimeout{QStringLiteral("read-timeout"), QStringLiteral("Close a connection whose request makes no progress this long, keeping what arrived; 0 = never (default 60s)."), QStringLiteral("duration")};
+    QCommandLineOption maxConnections{QStringLiteral("max-connections"), QStringLiteral("Most open connections; more get 503 (default 1024)."), QStringLiteral("count")};
     QCommandLineOption fsync{QStringLiteral("fsync"), QStringLiteral("'always': acknowledge a PATCH only after its bytes are on disk (default); 'never': skip fsync."), QStringLiteral("always|never")};
 };
 
@@ -49,7 +53,8 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     parser.addOptions({o.host, o.port, o.basePath, o.dir, o.maxSize, o.expireAfter, o.cleanupInterval,
-                       o.keepCompleted, o.orphanGrace, o.shutdownTimeout, o.fsync});
+                       o.keepCompleted, o.orphanGrace, o.shutdownTimeout, o.fsync, o.maxHeaderSize, o.idleTimeout,
+                       o.readTimeout, o.maxConnections});
 
     auto error = [&result](const QString &text) {
         result.outcome = ConfigParseResult::Outcome::Error;
@@ -113,7 +118,8 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
     const DurationFlag durations[] = {
         {o.expireAfter, c.expireAfter, false},   {o.cleanupInterval, c.cleanupInterval, true},
         {o.keepCompleted, c.keepCompleted, true}, {o.orphanGrace, c.orphanGrace, true},
-        {o.shutdownTimeout, c.shutdownTimeout, true},
+        {o.shutdownTimeout, c.shutdownTimeout, true}, {o.idleTimeout, c.idleTimeout, true},
+        {o.readTimeout, c.readTimeout, true},
     };
     for (const DurationFlag &d : durations) {
         if (!parser.isSet(d.option))
@@ -125,6 +131,21 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
         if (!d.zeroAllowed && parsed->count() == 0)
             return error(badValue(d.option.names().constFirst(), value(d.option), QStringLiteral("must be more than 0")));
         d.target = *parsed;
+    }
+    if (parser.isSet(o.maxHeaderSize)) {
+        const auto size = parseByteSize(value(o.maxHeaderSize));
+        if (!size || *size < 1024 || *size > 1024 * 1024)
+            return error(badValue(QStringLiteral("max-header-size"), value(o.maxHeaderSize),
+                                  QStringLiteral("expected 1K to 1M")));
+        c.maxHeaderSize = *size;
+    }
+    if (parser.isSet(o.maxConnections)) {
+        bool ok = false;
+        const int count = value(o.maxConnections).toInt(&ok);
+        if (!ok || count < 1)
+            return error(badValue(QStringLiteral("max-connections"), value(o.maxConnections),
+                                  QStringLiteral("expected a positive number")));
+        c.maxConnections = count;
     }
     if (parser.isSet(o.fsync)) {
         const QString v = value(o.fsync);

@@ -23,6 +23,11 @@ struct ServerConfig
     Duration orphanGrace = std::chrono::hours(1);
     Duration shutdownTimeout = std::chrono::seconds(10);
     FsyncPolicy fsync = FsyncPolicy::Always;
+    // Connection limits enforced by the streaming intake
+    qint64 maxHeaderSize = 16 * 1024;              // a larger request head: 431
+    Duration idleTimeout = std::chrono::seconds(60);  // between requests on a keep-alive connection
+    Duration readTimeout = std::chrono::seconds(60);  // a request in flight with no progress
+    int maxConnections = 1024;                     // beyond it: 503 and close
 };
 
 struct ConfigParseResult

@@ -28,6 +28,18 @@ TusErrorDescription describe(TusError error)
     case TusError::Locked: return {423, "upload is being written by another request"};
     case TusError::StorageFull: return {507, "no space left on the upload storage"};
     case TusError::StorageFailure: return {500, "storage error"};
+    case TusError::RequestLineTooLong: return {414, "request line too long"};
+    case TusError::HeaderTooLarge: return {431, "request header fields too large"};
+    case TusError::MalformedRequestLine: return {400, "malformed request line"};
+    case TusError::UnsupportedHttpVersion: return {400, "only HTTP/1.0 and HTTP/1.1 are supported"};
+    case TusError::MalformedHeader: return {400, "malformed header field"};
+    case TusError::MissingHost: return {400, "missing Host header"};
+    case TusError::ConflictingContentLength: return {400, "conflicting Content-Length headers"};
+    case TusError::LengthWithTransferEncoding: return {400, "Content-Length together with Transfer-Encoding"};
+    case TusError::UnsupportedTransferEncoding: return {400, "unsupported Transfer-Encoding"};
+    case TusError::MalformedChunk: return {400, "malformed chunked body"};
+    case TusError::UnexpectedBody: return {400, "this request takes no body"};
+    case TusError::TooManyConnections: return {503, "too many connections"};
     }
     return {500, "internal error"};
 }

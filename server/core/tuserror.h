@@ -29,6 +29,19 @@ enum class TusError {
     Locked,
     StorageFull,
     StorageFailure,
+    // HTTP framing, answered by the streaming intake before a request reaches the handler
+    RequestLineTooLong,
+    HeaderTooLarge,
+    MalformedRequestLine,
+    UnsupportedHttpVersion,
+    MalformedHeader,
+    MissingHost,
+    ConflictingContentLength,
+    LengthWithTransferEncoding,
+    UnsupportedTransferEncoding,
+    MalformedChunk,
+    UnexpectedBody,
+    TooManyConnections,
 };
 
 struct TusErrorDescription

@@ -37,10 +37,14 @@ void HttpBinding::attach(QHttpServer &server)
     // configured base path and answers 404/405 itself.
     server.setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         const TusRequest tusRequest = toTusRequest(request);
-        const TusResponse response = m_handler.handle(tusRequest);
+        TusResponse response = m_handler.handle(tusRequest);
         qCDebug(lcHttp).noquote() << tusRequest.method << tusRequest.path << "->" << response.status;
-        if (QTcpSocket *socket = responder.socket(); socket && socket->isOpen())
-            socket->write(serialize(response, tusRequest.method == "HEAD"));
+        QTcpSocket *socket = responder.socket();
+        if (!socket || !socket->isOpen())
+            return;
+        if (socket->property(closeProperty).toBool())
+            response.setHeader("Connection", "close");
+        socket->write(serialize(response, tusRequest.method == "HEAD"));
     });
 }
 

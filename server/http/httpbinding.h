@@ -14,6 +14,10 @@ class HttpBinding
 {
 public:
     explicit HttpBinding(TusHandler &handler) : m_handler(handler) {}
+
+    // Set on the socket by the intake when the request it hands over asked to close the
+    // connection ("Connection: close", HTTP/1.0): the answer then says so.
+    static constexpr char closeProperty[] = "qtusCloseAfterResponse";
     void attach(QHttpServer &server);
 
     static TusRequest toTusRequest(const QHttpServerRequest &request);

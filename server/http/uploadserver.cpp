@@ -1,5 +1,6 @@
 #include "uploadserver.h"
 
+#include "intaketcpserver.h"
 #include "logging.h"
 
 #include <QHttpServer>
@@ -26,7 +27,12 @@ bool UploadServer::start(QString *error)
     if (!m_store.open(error))
         return false;
     auto http = std::make_unique<QHttpServer>();
-    auto *tcp = new QTcpServer(http.get());
+    IntakeLimits limits;
+    limits.head.maxHeaderSize = m_config.maxHeaderSize;
+    limits.head.maxRequestLine = qMin<qsizetype>(8 * 1024, m_config.maxHeaderSize);
+    limits.idleTimeout = m_config.idleTimeout;
+    limits.readTimeout = m_config.readTimeout;
+    auto *tcp = new IntakeTcpServer(m_handler, limits, m_config.maxConnections, http.get());
     const QHostAddress address = m_config.host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                             : QHostAddress(m_config.host);
     if (!tcp->listen(address, m_config.port)) {

@@ -1,0 +1,313 @@
+#include "uploadintake.h"
+
+#include "httpbinding.h"
+#include "logging.h"
+
+#include <QScopedValueRollback>
+#include <QTcpSocket>
+
+#include <limits>
+#include <sys/socket.h>
+
+namespace qtus {
+
+namespace {
+// After an early answer to a request whose body we will not read, the client may still be
+// sending it. Closing at once would make the kernel reset the connection, and the client
+// could lose our answer; so we stop writing, swallow its bytes for a moment, then close.
+constexpr int drainMs = 2000;
+} // namespace
+
+UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, const IntakeLimits &limits)
+    : m_socket(socket), m_handler(handler), m_limits(limits)
+{
+    socket->setReadBufferSize(socketBufferSize);
+    // Connected before QHttpServer connects its own slot, so this one always runs first.
+    connect(socket, &QTcpSocket::readyRead, this, &UploadIntake::onReadyRead);
+    connect(socket, &QTcpSocket::disconnected, this, &UploadIntake::onDisconnected);
+    connect(socket, &QObject::destroyed, this, [this] {
+        commitInterrupted("connection closed");
+        deleteLater();
+    });
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &UploadIntake::onTimeout);
+    armTimer();
+}
+
+UploadIntake::~UploadIntake() { commitInterrupted("server stopping"); }
+
+void UploadIntake::onReadyRead()
+{
+    if (m_qtTurn || !m_socket)
+        return;  // we raised this signal for QHttpServer
+    // QHttpServer opens a read transaction whenever its slot runs. It never finds bytes to
+    // read (this slot runs first and takes them all), so ending its empty transaction
+    // loses nothing and lets our reads free the buffer.
+    if (m_socket->isTransactionStarted())
+        m_socket->commitTransaction();
+    process();
+}
+
+void UploadIntake::process()
+{
+    if (m_processing)
+        return;
+    const QScopedValueRollback<bool> guard(m_processing, true);
+    while (m_socket) {
+        if (m_state == State::Closed || m_state == State::Draining) {
+            m_socket->skip(m_socket->bytesAvailable());
+            return;
+        }
+        if (m_state == State::Head) {
+            if (m_socket->bytesAvailable() > 0)
+                m_in += m_socket->readAll();
+            if (m_in.isEmpty())
+                break;
+            const State before = m_state;
+            const qsizetype pending = m_in.size();
+            processHead();
+            if (m_state == before && m_in.size() == pending)
+                break;  // an incomplete head: wait for more bytes
+            continue;
+        }
+        // State::Body: bytes left over from the head's read first, then the socket.
+        qint64 consumed = 0;
+        if (!m_in.isEmpty()) {
+            feedBody(m_in.constData(), m_in.size(), &consumed);
+            m_in.remove(0, consumed);
+            continue;
+        }
+        qint64 want = chunkSize;
+        if (!m_chunked)
+            want = qMin(want, m_bodyLeft);
+        if (m_chunk.size() < chunkSize)
+            m_chunk.resize(chunkSize);
+        const qint64 n = want > 0 ? m_socket->read(m_chunk.data(), want) : 0;
+        if (n <= 0)
+            break;
+        feedBody(m_chunk.constData(), n, &consumed);
+        if (consumed < n)
+            m_in = QByteArray(m_chunk.constData() + consumed, n - consumed);  // the next request
+    }
+    armTimer();
+}
+
+void UploadIntake::processHead()
+{
+    const HeadParseResult parsed = parseRequestHead(m_in, m_limits.head);
+    if (parsed.status == HeadParseResult::Status::Incomplete)
+        return;
+    if (parsed.status == HeadParseResult::Status::Invalid) {
+        qCDebug(lcHttp) << "rejecting request head:" << describe(parsed.error).reason;
+        m_in.clear();
+        fail(parsed.error);
+        return;
+    }
+    const RequestHead &head = parsed.head;
+    TusRequest request = toTusRequest(head);
+    if (m_handler.takesUploadBody(request)) {
+        m_in.remove(0, head.size);
+        startUploadBody(head, std::move(request));
+    } else if (head.hasBody()) {
+        // No other tus request has a body; answer from the head and do not read the body.
+        m_in.remove(0, head.size);
+        respond(m_handler.handle(request), request.method == "HEAD", true);
+        drainAndClose();
+    } else {
+        handOver(head);
+    }
+}
+
+void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)
+{
+    const qint64 contentLength = head.chunked ? -1 : qMax<qint64>(0, head.contentLength);
+    BodyDecision decision = m_handler.startBody(request, contentLength);
+    m_keepAlive = head.keepAlive;
+    if (decision.response) {
+        // Answered from the head alone (an error, or a POST without body). A body we will
+        // not read leaves the connection unusable.
+        const bool unreadBody = head.hasBody();
+        respond(*decision.response, false, unreadBody || !m_keepAlive);
+        if (unreadBody)
+            drainAndClose();
+        else if (!m_keepAlive)
+            closeGracefully();
+        return;
+    }
+    if (head.expectContinue)
+        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    m_body = std::move(decision.body);
+    m_chunked = head.chunked;
+    m_decoder.reset();
+    m_bodyLeft = contentLength;
+    m_state = State::Body;
+    if (!m_chunked && m_bodyLeft == 0)
+        finishBody(std::nullopt);
+}
+
+bool UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
+{
+    UploadWriter &writer = m_body->writer;
+    if (!m_chunked) {
+        const qint64 n = qMin(size, m_bodyLeft);
+        const StoreStatus status = writer.append(data, n);
+        m_bodyLeft -= n;
+        *consumed = n;
+        if (status != StoreStatus::Ok) {
+            finishBody(TusError::StorageFailure);  // the handler's answer names the real cause
+            return false;
+        }
+        if (m_bodyLeft == 0)
+            finishBody(std::nullopt);
+        return true;
+    }
+    const auto sink = [&writer](const char *bytes, qint64 n) { return writer.append(bytes, n) == StoreStatus::Ok; };
+    const ChunkedDecoder::Result result = m_decoder.feed(data, size, sink);
+    *consumed = result.consumed;
+    if (result.status == ChunkedDecoder::Status::Error) {
+        finishBody(writer.status() == StoreStatus::Ok ? TusError::MalformedChunk : TusError::StorageFailure);
+        return false;
+    }
+    if (result.status == ChunkedDecoder::Status::Done)
+        finishBody(std::nullopt);
+    return true;
+}
+
+void UploadIntake::finishBody(std::optional<TusError> failure)
+{
+    // Commit first (durable, then visible), whatever happens to the answer.
+    TusResponse response = m_handler.finishBody(*m_body);
+    m_body.reset();
+    m_state = State::Head;
+    if (failure == TusError::MalformedChunk)
+        response = TusHandler::errorResponse(*failure);
+    respond(response, false, failure.has_value() || !m_keepAlive);
+    if (failure)
+        drainAndClose();  // the rest of the body is still on its way
+    else if (!m_keepAlive)
+        closeGracefully();
+}
+
+void UploadIntake::handOver(const RequestHead &head)
+{
+    // Give QHttpServer exactly this one request: push its bytes back into the (empty)
+    // socket buffer and raise readyRead while this object stands aside. QHttpServer
+    // parses and answers it synchronously; pipelined bytes after it stay in m_in.
+    const QByteArray bytes = m_in.left(head.size);
+    m_in.remove(0, head.size);
+    if (m_socket->isTransactionStarted())
+        m_socket->commitTransaction();
+    Q_ASSERT(m_socket->bytesAvailable() == 0);
+    for (qsizetype i = bytes.size() - 1; i >= 0; --i)
+        m_socket->ungetChar(bytes.at(i));
+    m_socket->setProperty(HttpBinding::closeProperty, !head.keepAlive);
+    {
+        const QScopedValueRollback<bool> turn(m_qtTurn, true);
+        emit m_socket->readyRead();
+    }
+    if (!m_socket)
+        return;
+    if (m_socket->isTransactionStarted() && m_socket->bytesAvailable() == 0)
+        m_socket->commitTransaction();
+    if (!head.keepAlive)
+        closeGracefully();
+}
+
+void UploadIntake::closeGracefully()
+{
+    m_state = State::Closed;
+    m_timer.stop();
+    if (m_socket)
+        m_socket->disconnectFromHost();  // sends what is queued first
+}
+
+void UploadIntake::respond(const TusResponse &response, bool headRequest, bool close)
+{
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    if (!close) {
+        m_socket->write(HttpBinding::serialize(response, headRequest));
+        return;
+    }
+    TusResponse closing = response;
+    closing.setHeader("Connection", "close");
+    m_socket->write(HttpBinding::serialize(closing, headRequest));
+}
+
+void UploadIntake::fail(TusError error)
+{
+    respond(TusHandler::errorResponse(error), false, true);
+    drainAndClose();
+}
+
+void UploadIntake::drainAndClose()
+{
+    if (!m_socket)
+        return;
+    m_state = State::Draining;
+    m_in.clear();
+    m_socket->flush();
+    if (m_socket->bytesToWrite() == 0)
+        ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);  // the client sees our answer, then EOF
+    m_socket->skip(m_socket->bytesAvailable());
+    m_timer.start(drainMs);
+}
+
+void UploadIntake::onDisconnected()
+{
+    if (m_state == State::Body)
+        process();  // bytes still in the socket buffer are part of the body: keep them
+    commitInterrupted("client disconnected");
+    m_state = State::Closed;
+    m_timer.stop();
+}
+
+void UploadIntake::commitInterrupted(const char *why)
+{
+    if (!m_body)
+        return;
+    const QString id = m_body->writer.id();
+    const qint64 kept = m_body->writer.written();
+    m_handler.finishBody(*m_body);  // commits what arrived (rule P7)
+    m_body.reset();
+    qCInfo(lcHttp).noquote() << why << "mid-body; kept" << kept << "bytes of upload" << id;
+}
+
+void UploadIntake::onTimeout()
+{
+    if (!m_socket)
+        return;
+    if (m_state == State::Draining) {
+        m_socket->abort();
+        return;
+    }
+    if (m_state == State::Body)
+        commitInterrupted("read timeout");
+    qCDebug(lcHttp) << (m_state == State::Head && m_in.isEmpty() ? "idle timeout" : "read timeout") << "closing connection";
+    closeGracefully();
+}
+
+void UploadIntake::armTimer()
+{
+    if (m_state == State::Draining || m_state == State::Closed)
+        return;
+    const bool idle = m_state == State::Head && m_in.isEmpty();
+    const Duration timeout = idle ? m_limits.idleTimeout : m_limits.readTimeout;
+    if (timeout.count() > 0)
+        m_timer.start(int(qMin<qint64>(timeout.count(), std::numeric_limits<int>::max())));
+    else
+        m_timer.stop();
+}
+
+TusRequest UploadIntake::toTusRequest(const RequestHead &head) const
+{
+    TusRequest r;
+    r.method = head.method;
+    r.path = head.path;
+    r.headers = head.headers;
+    if (m_socket)
+        r.remoteAddress = m_socket->peerAddress().toString();
+    return r;
+}
+
+} // namespace qtus

@@ -1,0 +1,96 @@
+#pragma once
+// The streaming intake: one per connection, in front of QHttpServer. Every byte the client
+// sends passes through it first (its readyRead slot is connected before QHttpServer's):
+//
+// - It parses and validates each request head itself (limits, ambiguous framing).
+// - A request that carries an upload body (PATCH, POST creation-with-upload) is validated
+//   by TusHandler::startBody() before the first body byte is read (so 404/409/412/413/415/
+//   423 go out at once, and "100 Continue" only after validation passes); its body then
+//   streams into the store through a bounded buffer, and TusHandler::finishBody() commits
+//   and answers. A dropped connection commits the bytes that arrived.
+// - Any other request head is handed to QHttpServer, one complete request at a time, by
+//   pushing its bytes back into the socket and emitting readyRead while the intake stands
+//   aside; QHttpServer parses it, routes it and the binding answers.
+//
+// It also enforces the idle timeout between requests, the read timeout while a request is
+// in flight, and honours "Connection: close" and HTTP/1.0.
+//
+// This relies on Qt 6.4's QHttpServer internals (its read transaction, and that it parses
+// whatever is in the socket buffer when readyRead fires); the torture tests keep it honest.
+#include "chunkeddecoder.h"
+#include "requesthead.h"
+#include "tushandler.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <optional>
+
+class QTcpSocket;
+
+namespace qtus {
+
+struct IntakeLimits
+{
+    HeadLimits head;
+    Duration idleTimeout = std::chrono::seconds(60);
+    Duration readTimeout = std::chrono::seconds(60);
+};
+
+class UploadIntake final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(UploadIntake)
+
+public:
+    // Attaches to socket; must run before QHttpServer connects its own readyRead slot.
+    // Deletes itself when the socket is destroyed.
+    UploadIntake(QTcpSocket *socket, TusHandler &handler, const IntakeLimits &limits);
+    ~UploadIntake() override;
+
+    // Largest read from the socket at once, and the socket's read buffer: memory per
+    // connection stays bounded whatever the body size.
+    static constexpr qint64 chunkSize = 256 * 1024;
+    static constexpr qint64 socketBufferSize = 1024 * 1024;
+
+private:
+    enum class State { Head, Body, Draining, Closed };
+
+    void onReadyRead();
+    void onDisconnected();
+    void onTimeout();
+    void process();
+    void processHead();
+    void startUploadBody(const RequestHead &head, TusRequest request);
+    bool feedBody(const char *data, qint64 size, qint64 *consumed);
+    void finishBody(std::optional<TusError> failure);
+    void handOver(const RequestHead &head);
+    void respond(const TusResponse &response, bool headRequest, bool close);
+    void fail(TusError error);
+    void drainAndClose();
+    void closeGracefully();
+    void commitInterrupted(const char *why);
+    void armTimer();
+    TusRequest toTusRequest(const RequestHead &head) const;
+
+    QPointer<QTcpSocket> m_socket;
+    TusHandler &m_handler;
+    const IntakeLimits m_limits;
+    State m_state = State::Head;
+    QByteArray m_in;             // bytes read but not yet used (a partial head, pipelined requests)
+    QByteArray m_chunk;          // read buffer for body bytes
+    bool m_qtTurn = false;       // QHttpServer is parsing a request we handed over
+    bool m_processing = false;
+
+    // The request whose body is streaming.
+    std::optional<PendingBody> m_body;
+    qint64 m_bodyLeft = 0;       // for Content-Length bodies
+    bool m_chunked = false;
+    ChunkedDecoder m_decoder;
+    bool m_keepAlive = true;
+    bool m_limitHit = false;
+
+    QTimer m_timer;
+};
+
+} // namespace qtus
