@@ -16,7 +16,8 @@ std::optional<UploadMetadata> UploadMetadata::parse(const QByteArray &header)
         if (key.isEmpty() || encoded.contains(' '))
             return std::nullopt;
         for (const char c : key) {
-            if (c <= ' ' || c == 127)  // control characters and spaces are not key material
+            const auto byte = static_cast<unsigned char>(c);  // UTF-8 bytes are >= 0x80, and fine
+            if (byte <= ' ' || byte == 127)  // control characters and spaces are not key material
                 return std::nullopt;
         }
         if (result.value(key))

@@ -227,9 +227,19 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
     if (!writer.isOpen())
         return StoreStatus::IoError;
     StoreStatus result = writer.status();
+    if (writer.m_hash && (result != StoreStatus::Ok || !writer.m_bodyComplete
+                          || writer.m_hash->result() != writer.m_expectedDigest)) {
+        // Rule K2: a body that fails its checksum (or cannot be verified because it did
+        // not all arrive) is discarded; the offset goes back to where the request began.
+        if (::ftruncate(writer.m_fd, writer.startOffset()) != 0)
+            qCWarning(lcStore) << "cannot discard a failed chunk of" << writer.id() << strerror(errno);
+        if (result == StoreStatus::Ok)
+            result = StoreStatus::ChecksumMismatch;
+    }
     if (m_fsync == FsyncPolicy::Always && ::fdatasync(writer.m_fd) != 0) {
-        qCWarning(lcStore) << "fdatasync failed for" << writer.id() << strerror(errno);
-        result = statusFromErrno(errno);
+        const int err = errno;  // logging may change errno
+        qCWarning(lcStore) << "fdatasync failed for" << writer.id() << strerror(err);
+        result = statusFromErrno(err);
     }
     ::futimens(writer.m_fd, nullptr);  // last activity survives a restart through the mtime
     struct stat st;
@@ -254,8 +264,9 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
         info = *it;
     }
     if (completedNow && !writeInfo(info)) {
-        qCWarning(lcStore) << "cannot record completion of" << info.id << strerror(errno);
-        result = statusFromErrno(errno);
+        const int err = errno;
+        qCWarning(lcStore) << "cannot record completion of" << info.id << strerror(err);
+        result = statusFromErrno(err);
     }
     writer.m_lock.release();
     if (after)
@@ -296,20 +307,32 @@ StoreStatus FileUploadStore::declareLength(const QString &id, qint64 length, Upl
 
 StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed)
 {
+    return remove(id, bytesFreed, nullptr);
+}
+
+StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, QString *why)
+{
     qint64 freed = 0;
-    StoreStatus result = StoreStatus::Ok;
+    // The data file goes first and the .info only after it: when the bytes cannot be removed
+    // the upload stays whole (loadable, still indexed) and the next cleanup pass retries,
+    // instead of leaving bytes that no .info describes.
     for (const QString &path : {dataPath(id), infoPath(id)}) {
         const QByteArray native = QFile::encodeName(path);
         struct stat st;
-        if (::lstat(native.constData(), &st) == 0)
-            freed += st.st_size;
-        if (::unlink(native.constData()) != 0 && errno != ENOENT) {
-            qCWarning(lcStore) << "cannot remove" << path << strerror(errno);
-            result = StoreStatus::IoError;
+        const qint64 size = ::lstat(native.constData(), &st) == 0 ? qint64(st.st_size) : 0;
+        if (::unlink(native.constData()) == 0) {
+            freed += size;
+        } else if (errno != ENOENT) {
+            const QString reason = QStringLiteral("cannot remove %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno)));
+            if (why)
+                *why = reason;
+            else
+                qCWarning(lcStore).noquote() << reason;
+            if (bytesFreed)
+                *bytesFreed = freed;
+            return StoreStatus::IoError;
         }
     }
-    if (result != StoreStatus::Ok)
-        return result;
     bool known = false;
     {
         QMutexLocker lock(&m_mutex);
@@ -371,6 +394,59 @@ bool FileUploadStore::isValidUploadId(QStringView id)
             return false;
     }
     return true;
+}
+
+std::optional<FileUploadStore::FileKind> FileUploadStore::fileKindOf(QStringView name, QString *id)
+{
+    static const QString tempEnding = QLatin1String(infoSuffix) + QLatin1String(tempSuffix);
+    FileKind kind = FileKind::Data;
+    QStringView stem = name;
+    if (name.endsWith(tempEnding)) {
+        kind = FileKind::InfoTemp;
+        stem.chop(tempEnding.size());
+    } else if (name.endsWith(QLatin1String(infoSuffix))) {
+        kind = FileKind::Info;
+        stem.chop(qsizetype(strlen(infoSuffix)));
+    }
+    if (!isValidUploadId(stem))
+        return std::nullopt;
+    if (id)
+        *id = stem.toString();
+    return kind;
+}
+
+QString FileUploadStore::filePath(const QString &id, FileKind kind) const
+{
+    switch (kind) {
+    case FileKind::Data: return dataPath(id);
+    case FileKind::Info: return infoPath(id);
+    case FileKind::InfoTemp: return infoPath(id) + QLatin1String(tempSuffix);
+    }
+    return {};
+}
+
+std::optional<UploadInfo> FileUploadStore::readUpload(const QString &id, QString *why) const
+{
+    return loadOne(id, why);
+}
+
+StoreStatus FileUploadStore::removeOrphanFile(const QString &id, FileKind kind, qint64 *bytesFreed, QString *why)
+{
+    const QString path = filePath(id, kind);
+    const QByteArray native = QFile::encodeName(path);
+    auto fail = [&](const QString &reason) {
+        *why = QStringLiteral("cannot remove %1: %2").arg(path, reason);
+        return StoreStatus::IoError;
+    };
+    struct stat st;
+    if (::lstat(native.constData(), &st) != 0)
+        return errno == ENOENT ? StoreStatus::NotFound : fail(QString::fromLocal8Bit(strerror(errno)));
+    if (!S_ISREG(st.st_mode))
+        return fail(QStringLiteral("not a regular file"));
+    if (::unlink(native.constData()) != 0)
+        return errno == ENOENT ? StoreStatus::NotFound : fail(QString::fromLocal8Bit(strerror(errno)));
+    *bytesFreed = qint64(st.st_size);
+    return StoreStatus::Ok;
 }
 
 } // namespace qtus

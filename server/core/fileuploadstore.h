@@ -57,6 +57,25 @@ public:
     static QString newUploadId();
     static bool isValidUploadId(QStringView id);  // 32 lowercase hex characters
 
+    // --- For the cleanup pass (cleanuppass.h), which calls these from its worker thread. ---
+    enum class FileKind { Data, Info, InfoTemp };
+    // Which file of which upload a directory entry is, when its name is one this store writes
+    // (<id>, <id>.info, <id>.info.tmp); nullopt for every other name, so cleanup never
+    // touches a file the store did not create.
+    static std::optional<FileKind> fileKindOf(QStringView name, QString *id);
+    QString filePath(const QString &id, FileKind kind) const;
+    // Reads one upload from disk exactly as open() does, leaving the index alone: for files
+    // the index does not know (a .info skipped at open, a copy dropped in later).
+    std::optional<UploadInfo> readUpload(const QString &id, QString *why) const;
+    // remove() that says why it failed, and does not log (the caller reports it). On success
+    // uploadRemoved is emitted from the calling thread, so a cleanup worker emits it there:
+    // receivers in other threads get it queued (AutoConnection), never a direct call.
+    StoreStatus remove(const QString &id, qint64 *bytesFreed, QString *why);
+    // Deletes one file of an upload the index does not know (an orphan) or a stale temp file.
+    // Refuses anything but a regular file; never follows a symlink. The caller holds the
+    // upload's lock and has checked the file's age.
+    StoreStatus removeOrphanFile(const QString &id, FileKind kind, qint64 *bytesFreed, QString *why);
+
 signals:
     void uploadCreated(const qtus::UploadInfo &info);
     void uploadProgress(const QString &id, qint64 offset);

@@ -28,6 +28,16 @@ TusErrorDescription describe(TusError error)
     case TusError::Locked: return {423, "upload is being written by another request"};
     case TusError::StorageFull: return {507, "no space left on the upload storage"};
     case TusError::StorageFailure: return {500, "storage error"};
+    case TusError::ChecksumMismatch: return {460, "Checksum Mismatch"};
+    case TusError::ChecksumAlgorithmUnsupported: return {400, "unsupported checksum algorithm"};
+    case TusError::ChecksumInvalid: return {400, "invalid Upload-Checksum header"};
+    case TusError::ConcatInvalid: return {400, "invalid Upload-Concat header"};
+    case TusError::ConcatPartForeign: return {400, "partial upload URL does not name an upload of this server"};
+    case TusError::ConcatPartUnknown: return {400, "partial upload not found"};
+    case TusError::ConcatPartNotPartial: return {400, "upload is not a partial upload"};
+    case TusError::ConcatPartIncomplete: return {400, "partial upload is not complete"};
+    case TusError::ConcatFinalWithLength: return {400, "a final upload takes its length from its partial uploads"};
+    case TusError::ConcatFinalPatch: return {403, "final uploads cannot be patched"};
     case TusError::RequestLineTooLong: return {414, "request line too long"};
     case TusError::HeaderTooLarge: return {431, "request header fields too large"};
     case TusError::MalformedRequestLine: return {400, "malformed request line"};

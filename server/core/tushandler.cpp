@@ -2,8 +2,14 @@
 
 #include "headervalues.h"
 #include "logging.h"
+#include "uploadconcat.h"
 #include "uploadmetadata.h"
 
+#include <QHash>
+
+#include <algorithm>
+#include <limits>
+#include <vector>
 #include <QRegularExpression>
 
 namespace qtus {
@@ -19,6 +25,7 @@ TusError storeError(StoreStatus status)
     case StoreStatus::NotFound: return TusError::NotFound;
     case StoreStatus::LimitExceeded: return TusError::BodyExceedsLength;
     case StoreStatus::Full: return TusError::StorageFull;
+    case StoreStatus::ChecksumMismatch: return TusError::ChecksumMismatch;
     case StoreStatus::Ok:
     case StoreStatus::IoError: break;
     }
@@ -46,7 +53,36 @@ TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, Uploa
 
 QByteArray TusHandler::extensions()
 {
-    return "creation,creation-with-upload,creation-defer-length,expiration,termination";
+    return "creation,creation-with-upload,creation-defer-length,expiration,termination,checksum,concatenation";
+}
+
+QByteArray TusHandler::checksumAlgorithms()
+{
+    return "md5,sha1,sha256,sha512";
+}
+
+std::optional<TusError> TusHandler::parseChecksum(const TusRequest &head, ExpectedChecksum *out)
+{
+    if (!head.hasHeader("Upload-Checksum"))
+        return std::nullopt;
+    // "<algorithm> <base64 digest>" (rule K2)
+    const QList<QByteArray> parts = head.header("Upload-Checksum").trimmed().split(' ');
+    if (parts.size() != 2)
+        return TusError::ChecksumInvalid;
+    static const QHash<QByteArray, QCryptographicHash::Algorithm> algorithms{
+        {"md5", QCryptographicHash::Md5},
+        {"sha1", QCryptographicHash::Sha1},
+        {"sha256", QCryptographicHash::Sha256},
+        {"sha512", QCryptographicHash::Sha512},
+    };
+    const auto algorithm = algorithms.constFind(parts[0].toLower());
+    if (algorithm == algorithms.constEnd())
+        return TusError::ChecksumAlgorithmUnsupported;
+    const auto digest = QByteArray::fromBase64Encoding(parts[1], QByteArray::AbortOnBase64DecodingErrors);
+    if (!digest || digest.decoded.size() != QCryptographicHash::hashLength(*algorithm))
+        return TusError::ChecksumInvalid;
+    *out = ExpectedChecksum{*algorithm, digest.decoded};
+    return std::nullopt;
 }
 
 TusResponse TusHandler::errorResponse(TusError error)
@@ -153,7 +189,8 @@ TusResponse TusHandler::options() const
     TusResponse r;
     r.status = 204;
     r.setHeader("Tus-Version", tusVersion);
-    r.setHeader("Tus-Extension", extensions());  // rules C2, C5
+    r.setHeader("Tus-Extension", extensions());
+    r.setHeader("Tus-Checksum-Algorithm", checksumAlgorithms());  // rule K1  // rules C2, C5
     if (m_maxSize > 0)
         r.setHeader("Tus-Max-Size", QByteArray::number(m_maxSize));  // rule C6
     return finalize(std::move(r));
@@ -174,6 +211,8 @@ TusResponse TusHandler::head(const QString &id) const
     if (!info.metadataHeader.isEmpty())
         r.setHeader("Upload-Metadata", info.metadataHeader);  // rule H6
     r.setHeader("Cache-Control", "no-store");  // rule H5
+    if (const QByteArray concat = uploadConcatHeader(info, m_basePath); !concat.isEmpty())
+        r.setHeader("Upload-Concat", concat);  // rule CC3
     addExpiry(r, info);
     return finalize(std::move(r));
 }
@@ -219,6 +258,8 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
     UploadInfo info;
     if (const auto error = findLive(id, &info))
         return fail(*error);
+    if (info.isFinal)
+        return fail(TusError::ConcatFinalPatch);  // rule CC2
     if (!isOffsetContentType(head.header("Content-Type")))
         return fail(TusError::UnsupportedMediaType);  // rule P2
     if (!head.hasHeader("Upload-Offset"))
@@ -228,6 +269,12 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
         return fail(TusError::OffsetInvalid);  // rule C1
     if (*offset != info.offset)
         return fail(TusError::OffsetMismatch);  // rule P3
+    std::optional<ExpectedChecksum> checksum;
+    if (head.hasHeader("Upload-Checksum")) {
+        checksum.emplace();
+        if (const auto error = parseChecksum(head, &*checksum))
+            return fail(*error);
+    }
 
     std::optional<qint64> declaredLength;
     if (head.hasHeader("Upload-Length")) {  // rule DL1
@@ -250,6 +297,9 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
     UploadLock lock = m_locks.tryLock(id);
     if (!lock.isHeld())
         return fail(TusError::Locked);
+    // Another writer may have committed between the check above and the lock.
+    if (const auto locked = m_store.find(id); !locked || locked->offset != info.offset)
+        return fail(locked ? TusError::OffsetMismatch : TusError::NotFound);
     if (declaredLength && info.sizeIsDeferred) {
         const StoreStatus status = m_store.declareLength(id, *declaredLength, &info);
         if (status != StoreStatus::Ok)
@@ -258,6 +308,8 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
     const StoreStatus status = m_store.openWriter(std::move(lock), m_maxSize, &decision.body.writer);
     if (status != StoreStatus::Ok)
         return fail(storeError(status));
+    if (checksum)
+        decision.body.writer.expectChecksum(checksum->algorithm, checksum->digest);
     decision.body.success.status = 204;  // rule P4
     return decision;
 }
@@ -270,6 +322,16 @@ BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLen
         return std::move(decision);
     };
     UploadInfo info;
+    UploadConcat concat;
+    if (head.hasHeader("Upload-Concat")) {
+        if (const auto error = parseUploadConcat(head.header("Upload-Concat"), m_basePath, &concat))
+            return fail(*error);
+        if (concat.kind == UploadConcat::Kind::Final) {
+            decision.response = createFinal(head, concat, contentLength);
+            return decision;
+        }
+        info.isPartial = true;  // rule CC1
+    }
     const bool hasLength = head.hasHeader("Upload-Length");
     const bool hasDefer = head.hasHeader("Upload-Defer-Length");
     if (hasLength && hasDefer)
@@ -325,8 +387,73 @@ BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLen
     return decision;
 }
 
-TusResponse TusHandler::finishBody(PendingBody &body)
+TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength)
 {
+    if (head.hasHeader("Upload-Length") || head.hasHeader("Upload-Defer-Length"))
+        return errorResponse(TusError::ConcatFinalWithLength);
+    if (contentLength != 0)
+        return errorResponse(TusError::UnexpectedBody);
+    UploadInfo info;
+    info.isFinal = true;
+    if (head.hasHeader("Upload-Metadata")) {
+        if (!UploadMetadata::parse(head.header("Upload-Metadata")))
+            return errorResponse(TusError::MetadataInvalid);
+        info.metadataHeader = head.header("Upload-Metadata").trimmed();
+    }
+    // Hold every part's lock while its bytes are copied, so no DELETE or cleanup pass
+    // removes a part half-way.
+    std::vector<UploadLock> partLocks;
+    QList<qint64> lengths;
+    for (const QString &id : concat.partIds) {
+        const auto part = m_store.find(id);
+        if (!part)
+            return errorResponse(TusError::ConcatPartUnknown);  // rule CC4
+        if (!part->isPartial)
+            return errorResponse(TusError::ConcatPartNotPartial);
+        if (!part->isComplete())
+            return errorResponse(TusError::ConcatPartIncomplete);
+        if (part->size > std::numeric_limits<qint64>::max() - info.size)
+            return errorResponse(TusError::UploadTooLarge);
+        UploadLock lock = m_locks.tryLock(id);
+        if (!lock.isHeld() && !std::any_of(partLocks.begin(), partLocks.end(), [&id](const UploadLock &l) { return l.id() == id; }))
+            return errorResponse(TusError::Locked);
+        if (lock.isHeld())
+            partLocks.push_back(std::move(lock));
+        info.size += part->size;
+        lengths << part->size;
+        info.partialUploads << id;
+    }
+    if (m_maxSize > 0 && info.size > m_maxSize)
+        return errorResponse(TusError::UploadTooLarge);
+    if (const StoreStatus created = m_store.create(info); created != StoreStatus::Ok)
+        return errorResponse(storeError(created));
+    if (info.size > 0) {
+        UploadWriter writer;
+        StoreStatus status = m_store.openWriter(m_locks.tryLock(info.id), m_maxSize, &writer);
+        for (int i = 0; status == StoreStatus::Ok && i < concat.partIds.size(); ++i)
+            status = writer.appendFile(m_store.dataPath(concat.partIds[i]), lengths[i]);
+        if (writer.isOpen()) {
+            writer.markBodyComplete();
+            const StoreStatus committed = m_store.commit(writer, &info);
+            if (status == StoreStatus::Ok)
+                status = committed;
+        }
+        if (status != StoreStatus::Ok) {
+            m_store.remove(info.id);  // a half-assembled final upload helps nobody
+            return errorResponse(storeError(status));
+        }
+    }
+    TusResponse r;
+    r.status = 201;
+    r.setHeader("Location", location(head, info.id));
+    r.setHeader("Upload-Offset", QByteArray::number(info.offset));
+    return finalize(std::move(r));
+}
+
+TusResponse TusHandler::finishBody(PendingBody &body, bool bodyComplete)
+{
+    if (bodyComplete)
+        body.writer.markBodyComplete();
     UploadInfo info;
     const StoreStatus status = m_store.commit(body.writer, &info);
     if (status != StoreStatus::Ok)

@@ -18,6 +18,8 @@
 
 namespace qtus {
 
+struct UploadConcat;
+
 // A body on its way into an upload: the caller appends bytes to writer, then calls
 // TusHandler::finishBody().
 struct PendingBody
@@ -47,10 +49,13 @@ public:
     bool takesUploadBody(const TusRequest &head) const;
     // contentLength: the body's length, or -1 when unknown (chunked).
     BodyDecision startBody(const TusRequest &head, qint64 contentLength);
-    TusResponse finishBody(PendingBody &body);
+    // bodyComplete: false when the client went away or the body was cut short; the bytes
+    // that arrived are still committed (rule P7), unless a checksum cannot be verified.
+    TusResponse finishBody(PendingBody &body, bool bodyComplete = true);
 
     static TusResponse errorResponse(TusError error);
     static QByteArray extensions();
+    static QByteArray checksumAlgorithms();
 
 private:
     enum class Target { None, Collection, Upload };
@@ -70,7 +75,14 @@ private:
     TusResponse terminate(const QString &id);
     BodyDecision startPatch(const TusRequest &head, const QString &id, qint64 contentLength);
     BodyDecision startCreation(const TusRequest &head, qint64 contentLength);
+    TusResponse createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength);
     QByteArray location(const TusRequest &request, const QString &id) const;
+    struct ExpectedChecksum
+    {
+        QCryptographicHash::Algorithm algorithm = QCryptographicHash::Sha1;
+        QByteArray digest;
+    };
+    static std::optional<TusError> parseChecksum(const TusRequest &head, ExpectedChecksum *out);
     void addExpiry(TusResponse &response, const UploadInfo &info) const;
     static TusResponse finalize(TusResponse response);
 

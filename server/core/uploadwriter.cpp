@@ -1,6 +1,9 @@
 #include "uploadwriter.h"
 
+#include <QFile>
+
 #include <cerrno>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace qtus {
@@ -11,7 +14,10 @@ UploadWriter::UploadWriter(UploadWriter &&other) noexcept
       m_startOffset(other.m_startOffset),
       m_written(other.m_written),
       m_limit(other.m_limit),
-      m_status(other.m_status)
+      m_status(other.m_status),
+      m_hash(std::move(other.m_hash)),
+      m_expectedDigest(other.m_expectedDigest),
+      m_bodyComplete(other.m_bodyComplete)
 {
 }
 
@@ -25,6 +31,9 @@ UploadWriter &UploadWriter::operator=(UploadWriter &&other) noexcept
         m_written = other.m_written;
         m_limit = other.m_limit;
         m_status = other.m_status;
+        m_hash = std::move(other.m_hash);
+        m_expectedDigest = other.m_expectedDigest;
+        m_bodyComplete = other.m_bodyComplete;
     }
     return *this;
 }
@@ -47,6 +56,8 @@ StoreStatus UploadWriter::append(const char *data, qint64 size)
     const bool overflows = m_limit >= 0 && size > m_limit - m_written;
     if (overflows)
         size = m_limit - m_written;
+    if (m_hash)
+        m_hash->addData(QByteArrayView(data, size));
     while (size > 0) {
         const ssize_t n = ::write(m_fd, data, size_t(size));
         if (n < 0) {
@@ -59,6 +70,55 @@ StoreStatus UploadWriter::append(const char *data, qint64 size)
         m_written += n;
     }
     return overflows ? (m_status = StoreStatus::LimitExceeded) : StoreStatus::Ok;
+}
+
+StoreStatus UploadWriter::appendFile(const QString &path, qint64 length)
+{
+    if (m_status != StoreStatus::Ok)
+        return m_status;
+    if (m_limit >= 0 && length > m_limit - m_written)
+        return m_status = StoreStatus::LimitExceeded;
+    const int source = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (source < 0)
+        return m_status = StoreStatus::IoError;
+    qint64 left = length;
+    bool kernelCopy = true;
+    QByteArray buffer;
+    while (left > 0) {
+        ssize_t n = -1;
+        if (kernelCopy) {
+            n = ::copy_file_range(source, nullptr, m_fd, nullptr, size_t(qMin<qint64>(left, 1 << 30)), 0);
+            if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+                kernelCopy = false;
+                continue;
+            }
+        } else {
+            buffer.resize(1 << 20);
+            n = ::read(source, buffer.data(), size_t(qMin<qint64>(left, buffer.size())));
+            if (n > 0 && append(buffer.constData(), n) != StoreStatus::Ok) {
+                ::close(source);
+                return m_status;
+            }
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {  // an error, or the source is shorter than its recorded length
+            const int err = errno;
+            ::close(source);
+            return m_status = (n < 0 && (err == ENOSPC || err == EDQUOT)) ? StoreStatus::Full : StoreStatus::IoError;
+        }
+        if (kernelCopy)
+            m_written += n;
+        left -= n;
+    }
+    ::close(source);
+    return StoreStatus::Ok;
+}
+
+void UploadWriter::expectChecksum(QCryptographicHash::Algorithm algorithm, const QByteArray &digest)
+{
+    m_hash = std::make_unique<QCryptographicHash>(algorithm);
+    m_expectedDigest = digest;
 }
 
 } // namespace qtus

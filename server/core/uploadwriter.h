@@ -5,7 +5,9 @@
 // the old offset.
 #include "uploadlocks.h"
 
+#include <QCryptographicHash>
 #include <QString>
+#include <memory>
 
 namespace qtus {
 
@@ -15,6 +17,7 @@ enum class StoreStatus {
     LimitExceeded,  // the bytes would pass the upload's length (or the maximum size)
     Full,           // ENOSPC / EDQUOT
     IoError,
+    ChecksumMismatch,  // the body did not match Upload-Checksum; it was discarded
 };
 
 class UploadWriter
@@ -38,6 +41,16 @@ public:
 
     StoreStatus append(const char *data, qint64 size);
 
+    // Appends length bytes of another file (the concatenation extension) without reading
+    // them into memory: copy_file_range, falling back to a bounded read/write loop.
+    StoreStatus appendFile(const QString &path, qint64 length);
+
+    // Upload-Checksum (rule K2): the body must hash to digest, or commit() discards it.
+    void expectChecksum(QCryptographicHash::Algorithm algorithm, const QByteArray &digest);
+    // The whole body arrived. A checksummed body that did not all arrive cannot be verified
+    // and is discarded at commit.
+    void markBodyComplete() { m_bodyComplete = true; }
+
 private:
     friend class FileUploadStore;
     void close();
@@ -48,6 +61,9 @@ private:
     qint64 m_written = 0;
     qint64 m_limit = -1;
     StoreStatus m_status = StoreStatus::Ok;
+    std::unique_ptr<QCryptographicHash> m_hash;
+    QByteArray m_expectedDigest;
+    bool m_bodyComplete = false;
 };
 
 } // namespace qtus

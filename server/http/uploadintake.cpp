@@ -176,7 +176,7 @@ bool UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
 void UploadIntake::finishBody(std::optional<TusError> failure)
 {
     // Commit first (durable, then visible), whatever happens to the answer.
-    TusResponse response = m_handler.finishBody(*m_body);
+    TusResponse response = m_handler.finishBody(*m_body, !failure.has_value());
     m_body.reset();
     m_state = State::Head;
     if (failure == TusError::MalformedChunk)
@@ -268,7 +268,7 @@ void UploadIntake::commitInterrupted(const char *why)
         return;
     const QString id = m_body->writer.id();
     const qint64 kept = m_body->writer.written();
-    m_handler.finishBody(*m_body);  // commits what arrived (rule P7)
+    m_handler.finishBody(*m_body, false);  // commits what arrived (rule P7)
     m_body.reset();
     qCInfo(lcHttp).noquote() << why << "mid-body; kept" << kept << "bytes of upload" << id;
 }

@@ -1,0 +1,54 @@
+#include "uploadconcat.h"
+
+#include "fileuploadstore.h"
+
+#include <QUrl>
+
+namespace qtus {
+
+std::optional<TusError> parseUploadConcat(const QByteArray &header, const QByteArray &basePath, UploadConcat *out)
+{
+    const QByteArray value = header.trimmed();
+    if (value == "partial") {
+        out->kind = UploadConcat::Kind::Partial;
+        return std::nullopt;
+    }
+    if (!value.startsWith("final;"))
+        return TusError::ConcatInvalid;
+    out->kind = UploadConcat::Kind::Final;
+    const QList<QByteArray> urls = value.mid(6).simplified().split(' ');
+    for (const QByteArray &url : urls) {
+        if (url.isEmpty())
+            return TusError::ConcatInvalid;
+        // An absolute URL names this server by its path; the host is not ours to check
+        // (proxies rewrite it), the path is.
+        const QUrl parsed(QString::fromLatin1(url), QUrl::StrictMode);
+        if (!parsed.isValid() || (!parsed.isRelative() && parsed.scheme() != QLatin1String("http")
+                                  && parsed.scheme() != QLatin1String("https")))
+            return TusError::ConcatInvalid;
+        const QByteArray path = parsed.path(QUrl::FullyEncoded).toLatin1();
+        if (!path.startsWith(basePath))
+            return TusError::ConcatPartForeign;
+        const QString id = QString::fromLatin1(path.mid(basePath.size()));
+        if (!FileUploadStore::isValidUploadId(id))
+            return TusError::ConcatPartForeign;
+        out->partIds << id;
+    }
+    if (out->partIds.isEmpty())
+        return TusError::ConcatInvalid;
+    return std::nullopt;
+}
+
+QByteArray uploadConcatHeader(const UploadInfo &info, const QByteArray &basePath)
+{
+    if (info.isPartial)
+        return "partial";
+    if (!info.isFinal)
+        return {};
+    QByteArrayList urls;
+    for (const QString &id : info.partialUploads)
+        urls << basePath + id.toLatin1();
+    return "final;" + urls.join(' ');
+}
+
+} // namespace qtus
