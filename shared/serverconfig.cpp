@@ -1,6 +1,7 @@
 #include "serverconfig.h"
 
 #include <QCommandLineParser>
+#include <QProcess>
 #include <QRegularExpression>
 
 #include <arpa/inet.h>
@@ -25,6 +26,13 @@ struct Options
     QCommandLineOption idleTimeout{QStringLiteral("idle-timeout"), QStringLiteral("Close a keep-alive connection idle this long between requests; 0 = never (default 60s)."), QStringLiteral("duration")};
     QCommandLineOption readTimeout{QStringLiteral("read-timeout"), QStringLiteral("Close a connection whose request makes no progress this long, keeping what arrived; 0 = never (default 60s)."), QStringLiteral("duration")};
     QCommandLineOption maxConnections{QStringLiteral("max-connections"), QStringLiteral("Most open connections; more get 503 (default 1024)."), QStringLiteral("count")};
+    QCommandLineOption corsOrigins{QStringLiteral("cors-origins"), QStringLiteral("Origins allowed by CORS: '*' (default), a comma-separated list, or 'none'."), QStringLiteral("origins")};
+    QCommandLineOption behindProxy{QStringLiteral("behind-proxy"), QStringLiteral("Trust X-Forwarded-Proto/-Host/-Port and Forwarded when building upload URLs.")};
+    QCommandLineOption baseUrl{QStringLiteral("base-url"), QStringLiteral("Public URL of the endpoint (e.g. https://example.com/files/); overrides the Host header."), QStringLiteral("url")};
+    QCommandLineOption disableDownload{QStringLiteral("disable-download"), QStringLiteral("Do not serve GET downloads of completed uploads.")};
+    QCommandLineOption hookPreCreate{QStringLiteral("hook-pre-create"), QStringLiteral("Command run before an upload is created (JSON on stdin); non-zero exit refuses it with 403."), QStringLiteral("command")};
+    QCommandLineOption hookPostFinish{QStringLiteral("hook-post-finish"), QStringLiteral("Command run after an upload completes (JSON on stdin); failures are logged and retried."), QStringLiteral("command")};
+    QCommandLineOption hookTimeout{QStringLiteral("hook-timeout"), QStringLiteral("Time limit for the pre-create hook; past it the upload is refused with 503 (default 5s)."), QStringLiteral("duration")};
     QCommandLineOption fsync{QStringLiteral("fsync"), QStringLiteral("'always': acknowledge a PATCH only after its bytes are on disk (default); 'never': skip fsync."), QStringLiteral("always|never")};
 };
 
@@ -54,7 +62,8 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
     const QCommandLineOption version = parser.addVersionOption();
     parser.addOptions({o.host, o.port, o.basePath, o.dir, o.maxSize, o.expireAfter, o.cleanupInterval,
                        o.keepCompleted, o.orphanGrace, o.shutdownTimeout, o.fsync, o.maxHeaderSize, o.idleTimeout,
-                       o.readTimeout, o.maxConnections});
+                       o.readTimeout, o.maxConnections, o.corsOrigins, o.behindProxy, o.baseUrl, o.disableDownload,
+                       o.hookPreCreate, o.hookPostFinish, o.hookTimeout});
 
     auto error = [&result](const QString &text) {
         result.outcome = ConfigParseResult::Outcome::Error;
@@ -119,7 +128,7 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
         {o.expireAfter, c.expireAfter, false},   {o.cleanupInterval, c.cleanupInterval, true},
         {o.keepCompleted, c.keepCompleted, true}, {o.orphanGrace, c.orphanGrace, true},
         {o.shutdownTimeout, c.shutdownTimeout, true}, {o.idleTimeout, c.idleTimeout, true},
-        {o.readTimeout, c.readTimeout, true},
+        {o.readTimeout, c.readTimeout, true}, {o.hookTimeout, c.hookTimeout, false},
     };
     for (const DurationFlag &d : durations) {
         if (!parser.isSet(d.option))
@@ -146,6 +155,42 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
             return error(badValue(QStringLiteral("max-connections"), value(o.maxConnections),
                                   QStringLiteral("expected a positive number")));
         c.maxConnections = count;
+    }
+    if (parser.isSet(o.corsOrigins)) {
+        const QString v = value(o.corsOrigins).trimmed();
+        c.corsOrigins.clear();
+        if (v != QLatin1String("none")) {
+            for (const QString &origin : v.split(QLatin1Char(','), Qt::SkipEmptyParts))
+                c.corsOrigins << origin.trimmed();
+            static const QRegularExpression originPattern(QStringLiteral("^(\\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$"));
+            for (const QString &origin : std::as_const(c.corsOrigins)) {
+                if (!originPattern.match(origin).hasMatch())
+                    return error(badValue(QStringLiteral("cors-origins"), origin,
+                                          QStringLiteral("expected '*', 'none' or origins like https://example.com")));
+            }
+            if (c.corsOrigins.isEmpty())
+                return error(badValue(QStringLiteral("cors-origins"), v, QStringLiteral("empty list")));
+        }
+    }
+    c.behindProxy = parser.isSet(o.behindProxy);
+    c.disableDownload = parser.isSet(o.disableDownload);
+    if (parser.isSet(o.baseUrl)) {
+        QString url = value(o.baseUrl);
+        static const QRegularExpression urlPattern(QStringLiteral("^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$"));
+        if (!urlPattern.match(url).hasMatch())
+            return error(badValue(QStringLiteral("base-url"), url, QStringLiteral("expected http(s)://host[:port]/path/")));
+        if (!url.endsWith(QLatin1Char('/')))
+            url += QLatin1Char('/');
+        c.baseUrl = url;
+    }
+    struct CommandFlag { const QCommandLineOption &option; QStringList &target; };
+    for (const CommandFlag &f : {CommandFlag{o.hookPreCreate, c.hookPreCreate}, CommandFlag{o.hookPostFinish, c.hookPostFinish}}) {
+        if (!parser.isSet(f.option))
+            continue;
+        // Split once, here, like a shell would split words (quotes group); never run by a shell.
+        f.target = QProcess::splitCommand(value(f.option));
+        if (f.target.isEmpty())
+            return error(badValue(f.option.names().constFirst(), value(f.option), QStringLiteral("empty command")));
     }
     if (parser.isSet(o.fsync)) {
         const QString v = value(o.fsync);

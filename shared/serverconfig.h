@@ -28,6 +28,14 @@ struct ServerConfig
     Duration idleTimeout = std::chrono::seconds(60);  // between requests on a keep-alive connection
     Duration readTimeout = std::chrono::seconds(60);  // a request in flight with no progress
     int maxConnections = 1024;                     // beyond it: 503 and close
+    // Integration
+    QStringList corsOrigins{QStringLiteral("*")};  // empty: CORS off ("none")
+    bool behindProxy = false;                      // trust X-Forwarded-* / Forwarded for Location
+    QString baseUrl;                               // public URL of the endpoint, overrides Host
+    bool disableDownload = false;
+    QStringList hookPreCreate;                     // program and arguments, split once at startup
+    QStringList hookPostFinish;
+    Duration hookTimeout = std::chrono::seconds(5);
 };
 
 struct ConfigParseResult

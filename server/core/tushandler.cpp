@@ -42,7 +42,10 @@ bool isOffsetContentType(const QByteArray &value)
 } // namespace
 
 TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocks &locks, const Clock &clock)
-    : m_basePath(config.basePath.toLatin1()),
+    : m_cors(config.corsOrigins),
+      m_behindProxy(config.behindProxy),
+      m_baseUrl(config.baseUrl.toLatin1()),
+      m_basePath(config.basePath.toLatin1()),
       m_maxSize(config.maxSize),
       m_expireAfter(config.expireAfter),
       m_store(store),
@@ -159,7 +162,16 @@ bool TusHandler::takesUploadBody(const TusRequest &head) const
 
 TusResponse TusHandler::handle(const TusRequest &request)
 {
-    const Route r = route(request);
+    TusResponse response = dispatch(request, route(request));
+    if (CorsPolicy::isPreflight(request))
+        m_cors.applyPreflight(response, request.header("Origin"));
+    else
+        m_cors.apply(response, request.header("Origin"));
+    return response;
+}
+
+TusResponse TusHandler::dispatch(const TusRequest &request, const Route &r)
+{
     if (r.target == Target::None)
         return errorResponse(TusError::NotFound);
     if (!allowedMethods(r.target).contains(r.method)) {
@@ -177,10 +189,11 @@ TusResponse TusHandler::handle(const TusRequest &request)
         return terminate(r.id);
 
     // PATCH or POST: the same path the streaming intake takes, with the body in memory.
-    BodyDecision decision = startBody(request, request.body.size());
+    BodyDecision decision = startRoutedBody(request, request.body.size());
     if (decision.response)
         return *decision.response;
     decision.body.writer.append(request.body.constData(), request.body.size());
+    decision.body.origin.clear();  // handle() adds the CORS headers itself
     return finishBody(decision.body);
 }
 
@@ -234,6 +247,17 @@ TusResponse TusHandler::terminate(const QString &id)
 }
 
 BodyDecision TusHandler::startBody(const TusRequest &head, qint64 contentLength)
+{
+    BodyDecision decision = startRoutedBody(head, contentLength);
+    const QByteArray origin = head.header("Origin");
+    if (decision.response)
+        m_cors.apply(*decision.response, origin);
+    else
+        decision.body.origin = origin;
+    return decision;
+}
+
+BodyDecision TusHandler::startRoutedBody(const TusRequest &head, qint64 contentLength)
 {
     BodyDecision decision;
     const Route r = route(head);
@@ -456,23 +480,66 @@ TusResponse TusHandler::finishBody(PendingBody &body, bool bodyComplete)
         body.writer.markBodyComplete();
     UploadInfo info;
     const StoreStatus status = m_store.commit(body.writer, &info);
-    if (status != StoreStatus::Ok)
-        return errorResponse(storeError(status));
     TusResponse r = std::move(body.success);
-    r.setHeader("Upload-Offset", QByteArray::number(info.offset));
-    addExpiry(r, info);  // rule E2
-    return finalize(std::move(r));
+    if (status != StoreStatus::Ok) {
+        r = errorResponse(storeError(status));
+    } else {
+        r.setHeader("Upload-Offset", QByteArray::number(info.offset));
+        addExpiry(r, info);  // rule E2
+        r = finalize(std::move(r));
+    }
+    if (!body.origin.isEmpty())
+        m_cors.apply(r, body.origin);
+    return r;
 }
 
 QByteArray TusHandler::location(const TusRequest &request, const QString &id) const
 {
-    // The Host header is client input: use it only when it is a plain host[:port].
+    if (!m_baseUrl.isEmpty())
+        return m_baseUrl + id.toLatin1();  // --base-url: the public URL, outright
+    // Host and forwarded headers are client input: use them only when well-formed.
     static const QRegularExpression hostPattern(
         QStringLiteral("^([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?$"));
-    const QByteArray host = request.header("Host").trimmed();
+    auto validHost = [](const QByteArray &host) {
+        return !host.isEmpty() && hostPattern.match(QString::fromLatin1(host)).hasMatch();
+    };
+    auto validScheme = [](const QByteArray &scheme) { return scheme == "http" || scheme == "https"; };
+    QByteArray scheme = request.scheme;
+    QByteArray host = request.header("Host").trimmed();
+    if (m_behindProxy) {
+        // RFC 7239 Forwarded (the first element: the hop nearest the client) wins over X-Forwarded-*.
+        const QByteArray forwarded = request.header("Forwarded").split(',').constFirst();
+        QByteArray fwdProto, fwdHost;
+        for (const QByteArray &pair : forwarded.split(';')) {
+            const qsizetype eq = pair.indexOf('=');
+            const QByteArray key = pair.left(eq).trimmed().toLower();
+            QByteArray value = pair.mid(eq + 1).trimmed();
+            if (value.size() >= 2 && value.startsWith('"') && value.endsWith('"'))
+                value = value.mid(1, value.size() - 2);
+            if (key == "proto")
+                fwdProto = value.toLower();
+            else if (key == "host")
+                fwdHost = value;
+        }
+        const QByteArray xProto = request.header("X-Forwarded-Proto").split(',').constFirst().trimmed().toLower();
+        QByteArray xHost = request.header("X-Forwarded-Host").split(',').constFirst().trimmed();
+        const QByteArray xPort = request.header("X-Forwarded-Port").split(',').constFirst().trimmed();
+        if (validScheme(fwdProto))
+            scheme = fwdProto;
+        else if (validScheme(xProto))
+            scheme = xProto;
+        if (!xHost.isEmpty() && !xPort.isEmpty() && !xHost.contains(':'))
+            xHost += ':' + xPort;
+        if (validHost(fwdHost))
+            host = fwdHost;
+        else if (validHost(xHost))
+            host = xHost;
+        else if (!xPort.isEmpty() && validHost(host))
+            host = host.left(host.lastIndexOf(':') > host.lastIndexOf(']') ? host.lastIndexOf(':') : host.size()) + ':' + xPort;
+    }
     QByteArray origin = m_fallbackOrigin;
-    if (!host.isEmpty() && hostPattern.match(QString::fromLatin1(host)).hasMatch())
-        origin = request.scheme + "://" + host;
+    if (validHost(host))
+        origin = scheme + "://" + host;
     return origin + m_basePath + id.toLatin1();
 }
 

@@ -8,6 +8,7 @@
 // head and opens a writer, the caller feeds body bytes to it, finishBody() commits and
 // answers. handle() does the same for a buffered body, so each rule lives in one place.
 #include "clock.h"
+#include "corspolicy.h"
 #include "fileuploadstore.h"
 #include "serverconfig.h"
 #include "tuserror.h"
@@ -26,6 +27,7 @@ struct PendingBody
 {
     UploadWriter writer;
     TusResponse success;  // the answer once the bytes are committed (Upload-Offset is filled in then)
+    QByteArray origin;    // the request's Origin, for the CORS headers of the answer
 };
 
 struct BodyDecision
@@ -54,6 +56,7 @@ public:
     TusResponse finishBody(PendingBody &body, bool bodyComplete = true);
 
     static TusResponse errorResponse(TusError error);
+    const CorsPolicy &cors() const { return m_cors; }
     static QByteArray extensions();
     static QByteArray checksumAlgorithms();
 
@@ -66,6 +69,8 @@ private:
         QByteArray method;  // after X-HTTP-Method-Override (rule C7)
     };
     Route route(const TusRequest &request) const;
+    TusResponse dispatch(const TusRequest &request, const Route &r);
+    BodyDecision startRoutedBody(const TusRequest &head, qint64 contentLength);
     static QByteArrayList allowedMethods(Target target);
     std::optional<TusError> checkVersion(const TusRequest &request) const;
     std::optional<TusError> findLive(const QString &id, UploadInfo *info) const;
@@ -86,6 +91,9 @@ private:
     void addExpiry(TusResponse &response, const UploadInfo &info) const;
     static TusResponse finalize(TusResponse response);
 
+    const CorsPolicy m_cors;
+    const bool m_behindProxy;
+    const QByteArray m_baseUrl;
     const QByteArray m_basePath;
     const qint64 m_maxSize;
     const Duration m_expireAfter;

@@ -236,7 +236,9 @@ void UploadIntake::respond(const TusResponse &response, bool headRequest, bool c
 
 void UploadIntake::fail(TusError error)
 {
-    respond(TusHandler::errorResponse(error), false, true);
+    TusResponse response = TusHandler::errorResponse(error);
+    m_handler.cors().apply(response, {});  // the head did not parse: no Origin to answer
+    respond(response, false, true);
     drainAndClose();
 }
 
