@@ -39,6 +39,7 @@ enum class TusError {
     ConcatPartIncomplete,
     ConcatFinalWithLength,
     ConcatFinalPatch,
+    RangeNotSatisfiable,
     // HTTP framing, answered by the streaming intake before a request reaches the handler
     RequestLineTooLong,
     HeaderTooLarge,

@@ -2,6 +2,7 @@
 
 #include "headervalues.h"
 #include "logging.h"
+#include "downloadheaders.h"
 #include "uploadconcat.h"
 #include "uploadmetadata.h"
 
@@ -45,6 +46,7 @@ TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, Uploa
     : m_cors(config.corsOrigins),
       m_behindProxy(config.behindProxy),
       m_baseUrl(config.baseUrl.toLatin1()),
+      m_downloads(!config.disableDownload),
       m_basePath(config.basePath.toLatin1()),
       m_maxSize(config.maxSize),
       m_expireAfter(config.expireAfter),
@@ -127,10 +129,12 @@ TusHandler::Route TusHandler::route(const TusRequest &request) const
     return r;
 }
 
-QByteArrayList TusHandler::allowedMethods(Target target)
+QByteArrayList TusHandler::allowedMethods(Target target) const
 {
     if (target == Target::Collection)
         return {"POST", "OPTIONS"};
+    if (m_downloads)
+        return {"GET", "HEAD", "PATCH", "DELETE", "OPTIONS"};
     return {"HEAD", "PATCH", "DELETE", "OPTIONS"};
 }
 
@@ -181,6 +185,8 @@ TusResponse TusHandler::dispatch(const TusRequest &request, const Route &r)
     }
     if (r.method == "OPTIONS")
         return options();  // rule O1: ignores Tus-Resumable
+    if (r.method == "GET")
+        return download(request, r.id);  // browsers and curl send no Tus-Resumable
     if (const auto error = checkVersion(request))
         return errorResponse(*error);
     if (r.method == "HEAD")
@@ -227,6 +233,39 @@ TusResponse TusHandler::head(const QString &id) const
     if (const QByteArray concat = uploadConcatHeader(info, m_basePath); !concat.isEmpty())
         r.setHeader("Upload-Concat", concat);  // rule CC3
     addExpiry(r, info);
+    return finalize(std::move(r));
+}
+
+TusResponse TusHandler::download(const TusRequest &request, const QString &id) const
+{
+    const auto info = m_store.find(id);
+    if (!info || !info->isComplete())
+        return errorResponse(TusError::NotFound);  // only completed uploads are downloads
+    const auto metadata = UploadMetadata::parse(info->metadataHeader);
+    QByteArray type;
+    if (metadata)
+        type = metadata->value("filetype").value_or(metadata->value("type").value_or(QByteArray()));
+    TusResponse r;
+    r.status = 200;
+    r.setHeader("Content-Type", safeContentType(type));
+    r.setHeader("Content-Disposition", contentDisposition(info->fileName()));
+    r.setHeader("Accept-Ranges", "bytes");
+    r.setHeader("Cache-Control", "no-store");
+    const ByteRange range = parseRange(request.header("Range"), info->size);
+    if (range.kind == ByteRange::Kind::Unsatisfiable) {
+        TusResponse refused = errorResponse(TusError::RangeNotSatisfiable);
+        refused.setHeader("Content-Range", "bytes */" + QByteArray::number(info->size));
+        return refused;
+    }
+    if (range.kind == ByteRange::Kind::Partial) {
+        r.status = 206;
+        r.setHeader("Content-Range", "bytes " + QByteArray::number(range.start) + '-'
+                                         + QByteArray::number(range.start + range.length - 1) + '/'
+                                         + QByteArray::number(info->size));
+    }
+    r.bodyFile = m_store.dataPath(id);
+    r.bodyFileOffset = range.start;
+    r.bodyFileLength = range.length;
     return finalize(std::move(r));
 }
 

@@ -71,12 +71,13 @@ private:
     Route route(const TusRequest &request) const;
     TusResponse dispatch(const TusRequest &request, const Route &r);
     BodyDecision startRoutedBody(const TusRequest &head, qint64 contentLength);
-    static QByteArrayList allowedMethods(Target target);
+    QByteArrayList allowedMethods(Target target) const;
     std::optional<TusError> checkVersion(const TusRequest &request) const;
     std::optional<TusError> findLive(const QString &id, UploadInfo *info) const;
 
     TusResponse options() const;
     TusResponse head(const QString &id) const;
+    TusResponse download(const TusRequest &request, const QString &id) const;
     TusResponse terminate(const QString &id);
     BodyDecision startPatch(const TusRequest &head, const QString &id, qint64 contentLength);
     BodyDecision startCreation(const TusRequest &head, qint64 contentLength);
@@ -94,6 +95,7 @@ private:
     const CorsPolicy m_cors;
     const bool m_behindProxy;
     const QByteArray m_baseUrl;
+    const bool m_downloads;
     const QByteArray m_basePath;
     const qint64 m_maxSize;
     const Duration m_expireAfter;

@@ -30,6 +30,11 @@ struct TusResponse
     int status = 200;
     HeaderList headers;
     QByteArray body;
+    // A body read from a file (downloads): the HTTP layer streams bodyFileLength bytes from
+    // bodyFileOffset instead of sending body.
+    QString bodyFile;
+    qint64 bodyFileOffset = 0;
+    qint64 bodyFileLength = 0;
 
     QByteArray header(const QByteArray &name) const;
     bool hasHeader(const QByteArray &name) const;

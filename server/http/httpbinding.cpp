@@ -71,11 +71,12 @@ QByteArray HttpBinding::serialize(const TusResponse &response, bool headRequest)
     for (const auto &h : response.headers)
         out += h.first + ": " + h.second + "\r\n";
     const bool bodyless = headRequest || response.status == 204 || response.status == 304 || response.status < 200;
+    const bool fromFile = !response.bodyFile.isEmpty();
     if (!bodyless)
-        out += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
+        out += "Content-Length: " + QByteArray::number(fromFile ? response.bodyFileLength : response.body.size()) + "\r\n";
     out += "\r\n";
-    if (!bodyless)
-        out += response.body;
+    if (!bodyless && !fromFile)
+        out += response.body;  // a file body follows, streamed by the intake
     return out;
 }
 

@@ -58,6 +58,17 @@ void UploadIntake::process()
             m_socket->skip(m_socket->bytesAvailable());
             return;
         }
+        if (m_state == State::Sending) {
+            // Pipelined requests wait until the download is out, in our buffer (never in the
+            // socket's, where QHttpServer would parse them out of order).
+            m_in += m_socket->readAll();
+            if (m_in.size() > socketBufferSize) {
+                qCInfo(lcHttp) << "closing: over" << socketBufferSize << "bytes pipelined behind a download";
+                m_state = State::Closed;
+                m_socket->abort();
+            }
+            return;
+        }
         if (m_state == State::Head) {
             if (m_socket->bytesAvailable() > 0)
                 m_in += m_socket->readAll();
@@ -108,6 +119,17 @@ void UploadIntake::processHead()
     if (m_handler.takesUploadBody(request)) {
         m_in.remove(0, head.size);
         startUploadBody(head, std::move(request));
+    } else if (request.method == "GET" && !head.hasBody()) {
+        // Downloads stream from the file in bounded pieces; QHttpServer would read it whole.
+        m_in.remove(0, head.size);
+        const TusResponse response = m_handler.handle(request);
+        if (response.bodyFile.isEmpty()) {
+            respond(response, false, !head.keepAlive);
+            if (!head.keepAlive)
+                closeGracefully();
+        } else {
+            startSending(response, head.keepAlive);
+        }
     } else if (head.hasBody()) {
         // No other tus request has a body; answer from the head and do not read the body.
         m_in.remove(0, head.size);
@@ -219,6 +241,53 @@ void UploadIntake::closeGracefully()
     m_timer.stop();
     if (m_socket)
         m_socket->disconnectFromHost();  // sends what is queued first
+}
+
+void UploadIntake::startSending(const TusResponse &response, bool keepAlive)
+{
+    m_keepAlive = keepAlive;
+    m_file.setFileName(response.bodyFile);
+    if (!m_file.open(QIODevice::ReadOnly | QIODevice::Unbuffered) || !m_file.seek(response.bodyFileOffset)) {
+        respond(TusHandler::errorResponse(TusError::StorageFailure), false, !keepAlive);
+        return;
+    }
+    respond(response, false, !keepAlive);
+    m_sendLeft = response.bodyFileLength;
+    m_state = State::Sending;
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &UploadIntake::sendMore, Qt::UniqueConnection);
+    sendMore();
+}
+
+void UploadIntake::sendMore()
+{
+    if (m_state != State::Sending || !m_socket)
+        return;
+    if (m_chunk.size() < chunkSize)
+        m_chunk.resize(chunkSize);
+    // Keep at most about a socket buffer's worth queued: memory stays flat for any size.
+    while (m_sendLeft > 0 && m_socket->bytesToWrite() < socketBufferSize) {
+        const qint64 n = m_file.read(m_chunk.data(), qMin(chunkSize, m_sendLeft));
+        if (n <= 0) {
+            // The length is already promised; a short file cannot be answered honestly.
+            qCWarning(lcHttp) << "download of" << m_file.fileName() << "ended early:" << m_file.errorString();
+            m_file.close();
+            m_state = State::Closed;
+            m_socket->abort();
+            return;
+        }
+        m_socket->write(m_chunk.constData(), n);
+        m_sendLeft -= n;
+    }
+    armTimer();
+    if (m_sendLeft > 0)
+        return;
+    m_file.close();
+    m_state = State::Head;
+    if (!m_keepAlive) {
+        closeGracefully();
+        return;
+    }
+    QMetaObject::invokeMethod(this, &UploadIntake::process, Qt::QueuedConnection);  // pipelined requests
 }
 
 void UploadIntake::respond(const TusResponse &response, bool headRequest, bool close)

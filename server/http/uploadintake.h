@@ -21,6 +21,7 @@
 #include "requesthead.h"
 #include "tushandler.h"
 
+#include <QFile>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -54,7 +55,7 @@ public:
     static constexpr qint64 socketBufferSize = 1024 * 1024;
 
 private:
-    enum class State { Head, Body, Draining, Closed };
+    enum class State { Head, Body, Sending, Draining, Closed };
 
     void onReadyRead();
     void onDisconnected();
@@ -65,6 +66,8 @@ private:
     bool feedBody(const char *data, qint64 size, qint64 *consumed);
     void finishBody(std::optional<TusError> failure);
     void handOver(const RequestHead &head);
+    void startSending(const TusResponse &response, bool keepAlive);
+    void sendMore();
     void respond(const TusResponse &response, bool headRequest, bool close);
     void fail(TusError error);
     void drainAndClose();
@@ -89,6 +92,10 @@ private:
     ChunkedDecoder m_decoder;
     bool m_keepAlive = true;
     bool m_limitHit = false;
+
+    // A download being sent (GET of a completed upload).
+    QFile m_file;
+    qint64 m_sendLeft = 0;
 
     QTimer m_timer;
 };
