@@ -59,12 +59,17 @@ int main(int argc, char *argv[])
         return 1;
     }
     QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
+    // First SIGTERM/SIGINT: graceful stop. A second one: stop now (still committing what
+    // arrived).
     QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&server] {
         char byte;
         [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &byte, 1);
-        server.stop();
-        QCoreApplication::quit();
+        if (server.isStopping())
+            server.stop();
+        else
+            server.stopGracefully();
     });
+    QObject::connect(&server, &qtus::UploadServer::stopped, &app, &QCoreApplication::quit, Qt::QueuedConnection);
     struct sigaction action = {};
     action.sa_handler = onSignal;
     sigemptyset(&action.sa_mask);

@@ -3,39 +3,32 @@
 // on demand with runNow(). A pass runs on a worker thread so requests keep being answered;
 // a trigger while a pass runs joins that pass. Failures are counted in the report and
 // logged under qtus.cleanup; they never stop the scheduler.
+//
+// Threads: the scheduler lives in the thread that created it (the event loop thread); its
+// slots, signals and accessors belong to that thread. The pass itself (cleanuppass.h) runs on
+// a private one-thread pool, so FileUploadStore::uploadRemoved is emitted from that worker
+// and reaches receivers in the event loop thread queued.
+#include "cleanuppass.h"
 #include "clock.h"
 #include "units.h"
 
 #include <QDateTime>
 #include <QObject>
 #include <QStringList>
+#include <atomic>
+#include <memory>
 #include <optional>
 
+class QThreadPool;
 class QTimer;
+template <typename T>
+class QFutureWatcher;
 
 namespace qtus {
 
-class FileUploadStore;
 class UploadLocks;
 
-struct CleanupPolicy
-{
-    Duration interval = std::chrono::minutes(10);  // 0: no timer, passes only at start and on demand
-    Duration expireAfter = std::chrono::hours(24);
-    Duration keepCompleted = Duration(0);          // 0: completed uploads are kept forever
-    Duration orphanGrace = std::chrono::hours(1);
-};
-
-struct CleanupReport
-{
-    QDateTime startedAt;
-    Duration duration = Duration(0);
-    int scanned = 0;      // sessions and stray files looked at
-    int removed = 0;      // uploads (and orphans) deleted
-    qint64 bytesFreed = 0;
-    int errors = 0;
-    QStringList errorMessages;  // the first few, for the log and the admin window
-};
+// CleanupPolicy and CleanupReport are declared in cleanuppass.h.
 
 class CleanupScheduler final : public QObject
 {
@@ -53,14 +46,32 @@ public:
     std::optional<CleanupReport> lastReport() const;
     QDateTime nextPassAt() const;  // invalid when no pass is scheduled
 
+    const CleanupPolicy &policy() const { return m_policy; }
+    // Asks a running pass to end after the item it is on (a second shutdown signal); it still
+    // reports what it did, with interrupted set. Does not wait: stop() does.
+    void interruptPass();
+
 public slots:
     void runNow();  // joins a running pass instead of starting a second
 
 signals:
     void passStarted(const QDateTime &startedAt);
     void passFinished(const qtus::CleanupReport &report);
+
+private:
+    void finishPass();
+    void waitForPass();
+
+    FileUploadStore &m_store;
+    UploadLocks &m_locks;
+    const Clock &m_clock;
+    const CleanupPolicy m_policy;
+    QTimer *m_timer = nullptr;
+    std::unique_ptr<QThreadPool> m_pool;
+    std::unique_ptr<QFutureWatcher<CleanupReport>> m_watcher;
+    bool m_running = false;
+    std::atomic_bool m_interrupt{false};
+    std::optional<CleanupReport> m_lastReport;
 };
 
 } // namespace qtus
-
-Q_DECLARE_METATYPE(qtus::CleanupReport)

@@ -396,6 +396,12 @@ bool FileUploadStore::isValidUploadId(QStringView id)
     return true;
 }
 
+QStringList FileUploadStore::uploadIds() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_index.keys();
+}
+
 std::optional<FileUploadStore::FileKind> FileUploadStore::fileKindOf(QStringView name, QString *id)
 {
     static const QString tempEnding = QLatin1String(infoSuffix) + QLatin1String(tempSuffix);

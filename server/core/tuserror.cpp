@@ -39,6 +39,8 @@ TusErrorDescription describe(TusError error)
     case TusError::ConcatFinalWithLength: return {400, "a final upload takes its length from its partial uploads"};
     case TusError::ConcatFinalPatch: return {403, "final uploads cannot be patched"};
     case TusError::RangeNotSatisfiable: return {416, "requested range not satisfiable"};
+    case TusError::HookRefused: return {403, "upload refused"};
+    case TusError::HookUnavailable: return {503, "upload cannot be accepted right now"};
     case TusError::RequestLineTooLong: return {414, "request line too long"};
     case TusError::HeaderTooLarge: return {431, "request header fields too large"};
     case TusError::MalformedRequestLine: return {400, "malformed request line"};

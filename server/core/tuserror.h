@@ -40,6 +40,8 @@ enum class TusError {
     ConcatFinalWithLength,
     ConcatFinalPatch,
     RangeNotSatisfiable,
+    HookRefused,
+    HookUnavailable,
     // HTTP framing, answered by the streaming intake before a request reaches the handler
     RequestLineTooLong,
     HeaderTooLarge,

@@ -164,6 +164,12 @@ bool TusHandler::takesUploadBody(const TusRequest &head) const
     return (r.target == Target::Upload && r.method == "PATCH") || (r.target == Target::Collection && r.method == "POST");
 }
 
+bool TusHandler::isCreation(const TusRequest &head) const
+{
+    const Route r = route(head);
+    return r.target == Target::Collection && r.method == "POST";
+}
+
 TusResponse TusHandler::handle(const TusRequest &request)
 {
     TusResponse response = dispatch(request, route(request));
@@ -377,6 +383,67 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
     return decision;
 }
 
+std::optional<TusError> TusHandler::planCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned,
+                                                 UploadConcat *concat) const
+{
+    UploadInfo &info = *planned;
+    if (head.hasHeader("Upload-Concat")) {
+        if (const auto error = parseUploadConcat(head.header("Upload-Concat"), m_basePath, concat))
+            return error;
+        if (concat->kind == UploadConcat::Kind::Final) {
+            info.isFinal = true;  // createFinal() checks the rest
+            return std::nullopt;
+        }
+        info.isPartial = true;  // rule CC1
+    }
+    const bool hasLength = head.hasHeader("Upload-Length");
+    const bool hasDefer = head.hasHeader("Upload-Defer-Length");
+    if (hasLength && hasDefer)
+        return TusError::LengthAndDeferBoth;  // rule CR2
+    if (!hasLength && !hasDefer)
+        return TusError::LengthAndDeferNeither;
+    if (hasDefer) {
+        if (head.header("Upload-Defer-Length").trimmed() != "1")
+            return TusError::DeferLengthInvalid;
+        info.sizeIsDeferred = true;
+    } else {
+        const auto length = parseNonNegativeInteger(head.header("Upload-Length").trimmed());
+        if (!length)
+            return TusError::LengthInvalid;  // rule C1
+        if (m_maxSize > 0 && *length > m_maxSize)
+            return TusError::UploadTooLarge;  // rule CR4
+        info.size = *length;
+    }
+    if (head.hasHeader("Upload-Metadata")) {
+        const QByteArray metadata = head.header("Upload-Metadata");
+        if (!UploadMetadata::parse(metadata))
+            return TusError::MetadataInvalid;  // rule CR3
+        info.metadataHeader = metadata.trimmed();
+    }
+    if (contentLength != 0) {  // rule CWU1
+        if (!isOffsetContentType(head.header("Content-Type")))
+            return TusError::UnsupportedMediaType;
+        if (contentLength > 0 && !info.sizeIsDeferred && contentLength > info.size)
+            return TusError::BodyExceedsLength;
+        if (contentLength > 0 && info.sizeIsDeferred && m_maxSize > 0 && contentLength > m_maxSize)
+            return TusError::BodyTooLarge;
+    }
+    return std::nullopt;
+}
+
+std::optional<TusResponse> TusHandler::checkCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned) const
+{
+    UploadConcat concat;
+    std::optional<TusError> error = checkVersion(head);
+    if (!error)
+        error = planCreation(head, contentLength, planned, &concat);
+    if (!error)
+        return std::nullopt;
+    TusResponse response = errorResponse(*error);
+    m_cors.apply(response, head.header("Origin"));
+    return response;
+}
+
 BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLength)
 {
     BodyDecision decision;
@@ -386,49 +453,13 @@ BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLen
     };
     UploadInfo info;
     UploadConcat concat;
-    if (head.hasHeader("Upload-Concat")) {
-        if (const auto error = parseUploadConcat(head.header("Upload-Concat"), m_basePath, &concat))
-            return fail(*error);
-        if (concat.kind == UploadConcat::Kind::Final) {
-            decision.response = createFinal(head, concat, contentLength);
-            return decision;
-        }
-        info.isPartial = true;  // rule CC1
+    if (const auto error = planCreation(head, contentLength, &info, &concat))
+        return fail(*error);
+    if (concat.kind == UploadConcat::Kind::Final) {
+        decision.response = createFinal(head, concat, contentLength);
+        return decision;
     }
-    const bool hasLength = head.hasHeader("Upload-Length");
-    const bool hasDefer = head.hasHeader("Upload-Defer-Length");
-    if (hasLength && hasDefer)
-        return fail(TusError::LengthAndDeferBoth);  // rule CR2
-    if (!hasLength && !hasDefer)
-        return fail(TusError::LengthAndDeferNeither);
-    if (hasDefer) {
-        if (head.header("Upload-Defer-Length").trimmed() != "1")
-            return fail(TusError::DeferLengthInvalid);
-        info.sizeIsDeferred = true;
-    } else {
-        const auto length = parseNonNegativeInteger(head.header("Upload-Length").trimmed());
-        if (!length)
-            return fail(TusError::LengthInvalid);  // rule C1
-        if (m_maxSize > 0 && *length > m_maxSize)
-            return fail(TusError::UploadTooLarge);  // rule CR4
-        info.size = *length;
-    }
-    if (head.hasHeader("Upload-Metadata")) {
-        const QByteArray metadata = head.header("Upload-Metadata");
-        if (!UploadMetadata::parse(metadata))
-            return fail(TusError::MetadataInvalid);  // rule CR3
-        info.metadataHeader = metadata.trimmed();
-    }
-    const bool withBody = contentLength != 0;  // rule CWU1
-    if (withBody) {
-        if (!isOffsetContentType(head.header("Content-Type")))
-            return fail(TusError::UnsupportedMediaType);
-        if (contentLength > 0 && !info.sizeIsDeferred && contentLength > info.size)
-            return fail(TusError::BodyExceedsLength);
-        if (contentLength > 0 && info.sizeIsDeferred && m_maxSize > 0 && contentLength > m_maxSize)
-            return fail(TusError::BodyTooLarge);
-    }
-
+    const bool withBody = contentLength != 0;
     const StoreStatus created = m_store.create(info);
     if (created != StoreStatus::Ok)
         return fail(storeError(created));

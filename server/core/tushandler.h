@@ -49,6 +49,12 @@ public:
 
     // Whether a request's body belongs in an upload (PATCH, or POST creating one).
     bool takesUploadBody(const TusRequest &head) const;
+    bool isCreation(const TusRequest &head) const;
+    // The creation a POST asks for, validated (version, lengths, metadata, content type) but
+    // not performed: an error answer, or nullopt with *planned filled in. The intake runs
+    // the pre-create hook between this and startBody().
+    std::optional<TusResponse> checkCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned) const;
+
     // contentLength: the body's length, or -1 when unknown (chunked).
     BodyDecision startBody(const TusRequest &head, qint64 contentLength);
     // bodyComplete: false when the client went away or the body was cut short; the bytes
@@ -81,6 +87,8 @@ private:
     TusResponse terminate(const QString &id);
     BodyDecision startPatch(const TusRequest &head, const QString &id, qint64 contentLength);
     BodyDecision startCreation(const TusRequest &head, qint64 contentLength);
+    std::optional<TusError> planCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned,
+                                         UploadConcat *concat) const;
     TusResponse createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength);
     QByteArray location(const TusRequest &request, const QString &id) const;
     struct ExpectedChecksum

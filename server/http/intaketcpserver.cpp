@@ -7,8 +7,9 @@
 
 namespace qtus {
 
-IntakeTcpServer::IntakeTcpServer(TusHandler &handler, const IntakeLimits &limits, int maxConnections, QObject *parent)
-    : QTcpServer(parent), m_handler(handler), m_limits(limits), m_maxConnections(maxConnections)
+IntakeTcpServer::IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits, int maxConnections,
+                                 QObject *parent)
+    : QTcpServer(parent), m_handler(handler), m_hooks(hooks), m_limits(limits), m_maxConnections(maxConnections)
 {
 }
 
@@ -20,7 +21,7 @@ QTcpSocket *IntakeTcpServer::nextPendingConnection()
             continue;
         }
         ++m_connections;
-        auto *intake = new UploadIntake(socket, m_handler, m_limits);
+        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits);
         connect(intake, &QObject::destroyed, this, [this] { --m_connections; });
         return socket;
     }

@@ -15,7 +15,8 @@ class IntakeTcpServer final : public QTcpServer
     Q_DISABLE_COPY_MOVE(IntakeTcpServer)
 
 public:
-    IntakeTcpServer(TusHandler &handler, const IntakeLimits &limits, int maxConnections, QObject *parent = nullptr);
+    IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits, int maxConnections,
+                    QObject *parent = nullptr);
     QTcpSocket *nextPendingConnection() override;
     int connectionCount() const { return m_connections; }
 
@@ -23,6 +24,7 @@ private:
     void refuse(QTcpSocket *socket);
 
     TusHandler &m_handler;
+    UploadHooks *m_hooks;
     const IntakeLimits m_limits;
     const int m_maxConnections;
     int m_connections = 0;

@@ -76,9 +76,15 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
         if (c <= ' ' || c == 127)
             return invalid(TusError::MalformedRequestLine);
     }
-    if (!h.target.startsWith('/') && h.target != "*")
+    QByteArray originForm = h.target;
+    if (h.target.startsWith("http://") || h.target.startsWith("https://")) {
+        // absolute-form (RFC 9112 section 3.2.2): servers must accept it; the path is what routes.
+        const qsizetype slash = h.target.indexOf('/', h.target.indexOf("//") + 2);
+        originForm = slash < 0 ? QByteArray("/") : h.target.mid(slash);
+    } else if (!h.target.startsWith('/') && h.target != "*") {
         return invalid(TusError::MalformedRequestLine);
-    h.path = h.target.left(h.target.indexOf('?') < 0 ? h.target.size() : h.target.indexOf('?'));
+    }
+    h.path = originForm.left(originForm.indexOf('?') < 0 ? originForm.size() : originForm.indexOf('?'));
     if (parts[2] == "HTTP/1.1")
         h.minorVersion = 1;
     else if (parts[2] == "HTTP/1.0")
@@ -135,8 +141,10 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
         return invalid(TusError::UnsupportedTransferEncoding);
     if (h.minorVersion == 1 && !hasHost)
         return invalid(TusError::MissingHost);
-    if (h.minorVersion == 0)
-        h.keepAlive = false;  // HTTP/1.0: one request per connection
+    if (h.minorVersion == 0) {
+        h.keepAlive = false;        // HTTP/1.0: one request per connection
+        h.expectContinue = false;   // RFC 9110 10.1.1: an HTTP/1.0 client cannot read a 100
+    }
     h.chunked = hasTransferEncoding;
     h.contentLength = contentLength.value_or(-1);
     result.status = HeadParseResult::Status::Complete;

@@ -18,8 +18,8 @@ namespace {
 constexpr int drainMs = 2000;
 } // namespace
 
-UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, const IntakeLimits &limits)
-    : m_socket(socket), m_handler(handler), m_limits(limits)
+UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits)
+    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_limits(limits)
 {
     socket->setReadBufferSize(socketBufferSize);
     // Connected before QHttpServer connects its own slot, so this one always runs first.
@@ -59,14 +59,11 @@ void UploadIntake::process()
             return;
         }
         if (m_state == State::Sending) {
-            // Pipelined requests wait until the download is out, in our buffer (never in the
-            // socket's, where QHttpServer would parse them out of order).
-            m_in += m_socket->readAll();
-            if (m_in.size() > socketBufferSize) {
-                qCInfo(lcHttp) << "closing: over" << socketBufferSize << "bytes pipelined behind a download";
-                m_state = State::Closed;
-                m_socket->abort();
-            }
+            bufferAhead(maxBytesAheadOfDownload);
+            return;
+        }
+        if (m_state == State::AwaitingHook) {
+            bufferAhead(maxBytesAheadOfHook);
             return;
         }
         if (m_state == State::Head) {
@@ -118,7 +115,10 @@ void UploadIntake::processHead()
     TusRequest request = toTusRequest(head);
     if (m_handler.takesUploadBody(request)) {
         m_in.remove(0, head.size);
-        startUploadBody(head, std::move(request));
+        if (m_hooks && m_hooks->hasPreCreate() && m_handler.isCreation(request))
+            awaitPreCreateHook(head, std::move(request));
+        else
+            startUploadBody(head, std::move(request));
     } else if (request.method == "GET" && !head.hasBody()) {
         // Downloads stream from the file in bounded pieces; QHttpServer would read it whole.
         m_in.remove(0, head.size);
@@ -138,6 +138,51 @@ void UploadIntake::processHead()
     } else {
         handOver(head);
     }
+}
+
+void UploadIntake::bufferAhead(qint64 limit)
+{
+    // Requests (or body bytes) that arrive while we wait stay in our buffer, never in the
+    // socket's, where QHttpServer would parse them out of order.
+    m_in += m_socket->readAll();
+    if (m_in.size() > limit) {
+        qCInfo(lcHttp) << "closing: over" << limit << "bytes sent ahead while the connection waits";
+        m_state = State::Closed;
+        m_socket->abort();
+    }
+}
+
+void UploadIntake::awaitPreCreateHook(const RequestHead &head, TusRequest request)
+{
+    const qint64 contentLength = head.chunked ? -1 : qMax<qint64>(0, head.contentLength);
+    UploadInfo planned;
+    if (m_handler.checkCreation(request, contentLength, &planned)) {
+        startUploadBody(head, std::move(request));  // refused anyway: the same answer, no hook
+        return;
+    }
+    m_state = State::AwaitingHook;
+    m_timer.stop();  // the hook has its own time limit
+    const QJsonObject event = UploadHooks::uploadEvent("pre-create", planned, request.remoteAddress);
+    m_hooks->runPreCreate(event, this, [this, head, request](const HookVerdict &verdict) {
+        if (m_state != State::AwaitingHook || !m_socket)
+            return;
+        m_state = State::Head;
+        if (verdict.allowed) {
+            startUploadBody(head, request);
+        } else {
+            TusResponse refusal = TusHandler::errorResponse(verdict.status == 403 ? TusError::HookRefused
+                                                                                  : TusError::HookUnavailable);
+            refusal.body = verdict.reason + '\n';
+            m_handler.cors().apply(refusal, request.header("Origin"));
+            const bool unreadBody = head.hasBody();
+            respond(refusal, false, unreadBody || !head.keepAlive);
+            if (unreadBody)
+                drainAndClose();
+            else if (!head.keepAlive)
+                closeGracefully();
+        }
+        process();  // bytes that arrived meanwhile
+    });
 }
 
 void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)

@@ -20,6 +20,7 @@
 #include "chunkeddecoder.h"
 #include "requesthead.h"
 #include "tushandler.h"
+#include "uploadhooks.h"
 
 #include <QFile>
 #include <QObject>
@@ -46,7 +47,8 @@ class UploadIntake final : public QObject
 public:
     // Attaches to socket; must run before QHttpServer connects its own readyRead slot.
     // Deletes itself when the socket is destroyed.
-    UploadIntake(QTcpSocket *socket, TusHandler &handler, const IntakeLimits &limits);
+    // hooks: nullptr when no pre-create hook is configured.
+    UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits);
     ~UploadIntake() override;
 
     // Largest read from the socket at once, and the socket's read buffer: memory per
@@ -55,7 +57,11 @@ public:
     static constexpr qint64 socketBufferSize = 1024 * 1024;
 
 private:
-    enum class State { Head, Body, Sending, Draining, Closed };
+    enum class State { Head, AwaitingHook, Body, Sending, Draining, Closed };
+    // Bytes a client may send ahead while we wait (for a hook, or behind a download) before
+    // the connection is closed: they cannot stay in the socket, where QHttpServer reads.
+    static constexpr qint64 maxBytesAheadOfDownload = socketBufferSize;
+    static constexpr qint64 maxBytesAheadOfHook = 16 * 1024 * 1024;
 
     void onReadyRead();
     void onDisconnected();
@@ -63,6 +69,8 @@ private:
     void process();
     void processHead();
     void startUploadBody(const RequestHead &head, TusRequest request);
+    void awaitPreCreateHook(const RequestHead &head, TusRequest request);
+    void bufferAhead(qint64 limit);
     bool feedBody(const char *data, qint64 size, qint64 *consumed);
     void finishBody(std::optional<TusError> failure);
     void handOver(const RequestHead &head);
@@ -78,6 +86,7 @@ private:
 
     QPointer<QTcpSocket> m_socket;
     TusHandler &m_handler;
+    QPointer<UploadHooks> m_hooks;
     const IntakeLimits m_limits;
     State m_state = State::Head;
     QByteArray m_in;             // bytes read but not yet used (a partial head, pipelined requests)

@@ -3,10 +3,25 @@
 #include "intaketcpserver.h"
 #include "logging.h"
 
+#include <QElapsedTimer>
 #include <QHttpServer>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
 
 namespace qtus {
+
+namespace {
+CleanupPolicy cleanupPolicy(const ServerConfig &config)
+{
+    CleanupPolicy policy;
+    policy.interval = config.cleanupInterval;
+    policy.expireAfter = config.expireAfter;
+    policy.keepCompleted = config.keepCompleted;
+    policy.orphanGrace = config.orphanGrace;
+    return policy;
+}
+} // namespace
 
 UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObject *parent)
     : QObject(parent),
@@ -14,8 +29,18 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
       m_clock(clock ? *clock : m_systemClock),
       m_store(config.dir, config.fsync, config.expireAfter, m_clock),
       m_handler(config, m_store, m_locks, m_clock),
-      m_binding(m_handler)
+      m_binding(m_handler),
+      m_scheduler(m_store, m_locks, m_clock, cleanupPolicy(config)),
+      m_hooks(config.hookPreCreate, config.hookPostFinish, config.hookTimeout)
 {
+    if (m_hooks.hasPostFinish()) {
+        // Queued: the client's answer goes out first, the hook runs after.
+        connect(&m_store, &FileUploadStore::uploadCompleted, &m_hooks, [this](const UploadInfo &info) {
+            QJsonObject event = UploadHooks::uploadEvent("post-finish", info, QString());
+            event.insert(QStringLiteral("Path"), m_store.dataPath(info.id));
+            m_hooks.runPostFinish(event);
+        }, Qt::QueuedConnection);
+    }
 }
 
 UploadServer::~UploadServer() { stop(); }
@@ -32,7 +57,8 @@ bool UploadServer::start(QString *error)
     limits.head.maxRequestLine = qMin<qsizetype>(8 * 1024, m_config.maxHeaderSize);
     limits.idleTimeout = m_config.idleTimeout;
     limits.readTimeout = m_config.readTimeout;
-    auto *tcp = new IntakeTcpServer(m_handler, limits, m_config.maxConnections, http.get());
+    auto *tcp = new IntakeTcpServer(m_handler, m_hooks.hasPreCreate() ? &m_hooks : nullptr, limits,
+                                    m_config.maxConnections, http.get());
     const QHostAddress address = m_config.host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                             : QHostAddress(m_config.host);
     if (!tcp->listen(address, m_config.port)) {
@@ -43,17 +69,54 @@ bool UploadServer::start(QString *error)
     m_binding.attach(*http);
     http->bind(tcp);
     m_http = std::move(http);
+    m_listener = tcp;
+    m_stopping = false;
+    m_scheduler.start();
     m_handler.setFallbackOrigin(url().adjusted(QUrl::RemovePath).toString().toLatin1());
     qCInfo(lcServer).noquote() << "serving" << m_store.count() << "uploads from" << m_store.directory() << "at"
                                << url().toString();
     return true;
 }
 
+void UploadServer::stopGracefully()
+{
+    if (!m_http || m_stopping)
+        return;
+    m_stopping = true;
+    m_listener->close();  // no new connections
+    m_scheduler.stop();   // waits for a running pass
+    // Uploads in flight hold their lock until their body is committed.
+    auto *poll = new QTimer(this);
+    auto elapsed = std::make_shared<QElapsedTimer>();
+    elapsed->start();
+    const qint64 timeoutMs = m_config.shutdownTimeout.count();
+    connect(poll, &QTimer::timeout, this, [this, poll, elapsed, timeoutMs] {
+        const int inFlight = m_locks.count();
+        if (inFlight > 0 && elapsed->elapsed() < timeoutMs && m_http)
+            return;
+        if (inFlight > 0)
+            qCWarning(lcServer) << "shutdown timeout:" << inFlight << "uploads still in flight; keeping what arrived";
+        poll->deleteLater();
+        stop();
+    });
+    poll->start(20);
+    QMetaObject::invokeMethod(poll, "timeout", Qt::QueuedConnection);
+}
+
 void UploadServer::stop()
 {
     if (!m_http)
         return;
-    m_http.reset();  // closes the listening socket and every connection
+    m_scheduler.interruptPass();
+    m_scheduler.stop();
+    // Answers already written are sent before the sockets go (accepted sockets are
+    // children of the listener).
+    for (QTcpSocket *socket : m_http->findChildren<QTcpSocket *>())
+        socket->flush();
+    m_listener = nullptr;
+    m_http.reset();  // closes the listener and every connection; intakes commit what arrived
+    m_stopping = false;
+    qCInfo(lcServer) << "stopped";
     emit stopped();
 }
 

@@ -2,11 +2,13 @@
 // The composition root: builds the store, the locks, the handler and the HTTP binding from
 // one ServerConfig, and owns them. start() and stop() are the server's lifespan; qtusd and
 // qtus-admin both run exactly this object.
+#include "cleanupscheduler.h"
 #include "clock.h"
 #include "fileuploadstore.h"
 #include "httpbinding.h"
 #include "serverconfig.h"
 #include "tushandler.h"
+#include "uploadhooks.h"
 #include "uploadlocks.h"
 
 #include <QObject>
@@ -28,11 +30,20 @@ public:
     explicit UploadServer(const ServerConfig &config, const Clock *clock = nullptr, QObject *parent = nullptr);
     ~UploadServer() override;
 
-    // Loads the upload directory and starts listening. On failure, *error says why.
+    // Loads the upload directory, starts listening, then starts the cleanup scheduler
+    // (its first pass runs on a worker thread while the server already accepts).
+    // On failure, *error says why.
     bool start(QString *error);
-    // Stops accepting and closes connections. Safe to call twice.
+    // The graceful stop (SIGTERM, closing the admin window): stop accepting, stop the
+    // cleanup timer and wait for a running pass, let uploads in flight finish for up to
+    // --shutdown-timeout, then close every connection, committing what arrived. Emits
+    // stopped() when done; returns at once.
+    void stopGracefully();
+    // Skips the waiting (a second signal): closes every connection now, still committing
+    // what arrived. Synchronous; emits stopped().
     void stop();
     bool isRunning() const { return m_http != nullptr; }
+    bool isStopping() const { return m_stopping; }
 
     quint16 port() const { return m_port; }
     QUrl url() const;  // http://host:port/files/
@@ -41,6 +52,8 @@ public:
     FileUploadStore &store() { return m_store; }
     UploadLocks &locks() { return m_locks; }
     TusHandler &handler() { return m_handler; }
+    CleanupScheduler &scheduler() { return m_scheduler; }
+    UploadHooks &hooks() { return m_hooks; }
 
 signals:
     void stopped();
@@ -53,8 +66,12 @@ private:
     FileUploadStore m_store;
     TusHandler m_handler;
     HttpBinding m_binding;
+    CleanupScheduler m_scheduler;
+    UploadHooks m_hooks;
     std::unique_ptr<QHttpServer> m_http;
+    QTcpServer *m_listener = nullptr;  // owned by m_http
     quint16 m_port = 0;
+    bool m_stopping = false;
 };
 
 } // namespace qtus

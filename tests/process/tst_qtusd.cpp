@@ -3,6 +3,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -18,8 +19,17 @@ private slots:
     void unusableDirectoryExitsWithStatus1();
     void takenPortExitsWithStatus1();
     void helpAndVersion();
+    void sigtermLetsAnUploadInFlightFinish();
+    void secondSigtermCommitsWhatArrived();
 
 private:
+    struct Running
+    {
+        std::unique_ptr<QProcess> process;
+        quint16 port = 0;
+    };
+    static Running startServer(const QString &dir);
+    static QByteArray createUpload(quint16 port, qint64 length);
     static QString binary() { return QStringLiteral(QTUSD_PATH); }
 };
 
@@ -112,6 +122,101 @@ void tst_Qtusd::helpAndVersion()
     p.start(binary(), {QStringLiteral("--version")});
     QVERIFY(p.waitForFinished(10000));
     QVERIFY(p.readAllStandardOutput().startsWith("qtusd "));
+}
+
+tst_Qtusd::Running tst_Qtusd::startServer(const QString &dir)
+{
+    Running r;
+    r.process = std::make_unique<QProcess>();
+    r.process->start(binary(), {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--dir"), dir,
+                                QStringLiteral("--shutdown-timeout"), QStringLiteral("30s")});
+    if (!r.process->waitForStarted() || !QTest::qWaitFor([&] { return r.process->canReadLine(); }, 10000))
+        return r;
+    const QByteArray line = r.process->readLine().trimmed();
+    r.port = quint16(line.mid(line.lastIndexOf(':') + 1).split('/').first().toUInt());
+    return r;
+}
+
+QByteArray tst_Qtusd::createUpload(quint16 port, qint64 length)
+{
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, port);
+    if (!s.waitForConnected(5000))
+        return {};
+    s.write("POST /files/ HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nUpload-Length: " + QByteArray::number(length)
+            + "\r\nContent-Length: 0\r\n\r\n");
+    QByteArray response;
+    while (!response.contains("\r\n\r\n") && s.waitForReadyRead(5000))
+        response += s.readAll();
+    const qsizetype at = response.indexOf("/files/");
+    return at < 0 ? QByteArray() : response.mid(at, 7 + 32);
+}
+
+static QByteArray patchHead(const QByteArray &path, qint64 offset, qint64 length)
+{
+    return "PATCH " + path + " HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: " + QByteArray::number(offset)
+        + "\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: " + QByteArray::number(length) + "\r\n\r\n";
+}
+
+void tst_Qtusd::sigtermLetsAnUploadInFlightFinish()
+{
+    QTemporaryDir dir;
+    Running server = startServer(dir.path());
+    QVERIFY(server.port);
+    const QByteArray path = createUpload(server.port, 200000);
+    QVERIFY(!path.isEmpty());
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, server.port);
+    QVERIFY(s.waitForConnected(5000));
+    s.write(patchHead(path, 0, 200000) + QByteArray(100000, 'a'));
+    QVERIFY(s.waitForBytesWritten(5000));
+    const QString data = dir.filePath(QString::fromLatin1(path.mid(7)));
+    QTRY_COMPARE_WITH_TIMEOUT(QFileInfo(data).size(), qint64(100000), 10000);  // the upload is in flight
+    ::kill(pid_t(server.process->processId()), SIGTERM);
+    QTest::qWait(200);  // on purpose: the server must keep waiting for the rest of the body
+    QCOMPARE(server.process->state(), QProcess::Running);
+    s.write(QByteArray(100000, 'b'));
+    QByteArray response;
+    while (!response.contains("\r\n\r\n") && s.waitForReadyRead(10000))
+        response += s.readAll();
+    QVERIFY2(response.startsWith("HTTP/1.1 204"), response.constData());
+    QVERIFY(response.contains("Upload-Offset: 200000"));
+    QVERIFY(server.process->waitForFinished(10000));
+    QCOMPARE(server.process->exitCode(), 0);
+    QCOMPARE(QFileInfo(data).size(), qint64(200000));
+}
+
+void tst_Qtusd::secondSigtermCommitsWhatArrived()
+{
+    QTemporaryDir dir;
+    Running server = startServer(dir.path());
+    QVERIFY(server.port);
+    const QByteArray path = createUpload(server.port, 200000);
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, server.port);
+    QVERIFY(s.waitForConnected(5000));
+    s.write(patchHead(path, 0, 200000) + QByteArray(70000, 'a'));
+    QVERIFY(s.waitForBytesWritten(5000));
+    const QString data = dir.filePath(QString::fromLatin1(path.mid(7)));
+    QTRY_COMPARE_WITH_TIMEOUT(QFileInfo(data).size(), qint64(70000), 10000);  // the bytes reached the server
+    ::kill(pid_t(server.process->processId()), SIGTERM);
+    QTest::qWait(100);  // on purpose: the first signal starts the graceful wait
+    ::kill(pid_t(server.process->processId()), SIGTERM);
+    QVERIFY(server.process->waitForFinished(5000));
+    QCOMPARE(server.process->exitCode(), 0);
+
+    Running again = startServer(dir.path());
+    QVERIFY(again.port);
+    QTcpSocket head;
+    head.connectToHost(QHostAddress::LocalHost, again.port);
+    QVERIFY(head.waitForConnected(5000));
+    head.write("HEAD " + path + " HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\n\r\n");
+    QByteArray response;
+    while (!response.contains("\r\n\r\n") && head.waitForReadyRead(5000))
+        response += head.readAll();
+    QVERIFY2(response.contains("Upload-Offset: 70000"), response.constData());
+    ::kill(pid_t(again.process->processId()), SIGTERM);
+    QVERIFY(again.process->waitForFinished(10000));
 }
 
 QTEST_GUILESS_MAIN(tst_Qtusd)
