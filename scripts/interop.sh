@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Interop test: starts qtusd on a free port and drives it with the real tus-js-client.
+# Interop test: starts qtusd on a free port and drives it with real clients, one after the
+# other against the same server: tus-js-client (tests/interop/jsclient.mjs), tus-js-client with
+# parallelUploads (parallel.mjs) and Debian's python3-tuspy (tuspy_client.py).
 # Usage: scripts/interop.sh [path-to-qtusd]   (default: build/server/qtusd)
-# Exits with the status of tests/interop/jsclient.mjs (0 = all checks passed).
+# Each client prints "ok - ..." / "not ok - ..." lines; the script ends with one line
+# "N passed, M failed" summing them all, and exits 0 only when every client passed.
+# QTUS_PYTHON names a Python with tusclient (default: the first of python3, /usr/bin/python3
+# that has it).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,14 +72,64 @@ if [[ -z "$url" ]]; then
 fi
 echo "interop.sh: qtusd (pid $server_pid) listening on $url, data dir $upload_dir"
 
+result_line='^([0-9]+) passed, ([0-9]+) failed$'
+total_passed=0
+total_failed=0
 status=0
-node "$interop_dir/jsclient.mjs" "$url" "$upload_dir" || status=$?
+
+# Runs one client, shows its lines but its own count line, and adds that count to the totals.
+# A client that exits non-zero without a failed check, or prints no count, counts one failure.
+run_client() {
+    local label="$1"; shift
+    local out="$work_dir/$label.out" rc line
+    echo "# $label"
+    set +e
+    "$@" | tee "$out" | grep --line-buffered -v -E "$result_line"
+    rc=${PIPESTATUS[0]}
+    set -e
+    line="$(grep -E "$result_line" "$out" | tail -n 1 || true)"
+    if [[ "$line" =~ $result_line ]]; then
+        total_passed=$((total_passed + BASH_REMATCH[1]))
+        total_failed=$((total_failed + BASH_REMATCH[2]))
+        if [[ $rc -ne 0 && ${BASH_REMATCH[2]} -eq 0 ]]; then
+            echo "not ok - $label exited with status $rc"
+            total_failed=$((total_failed + 1))
+        fi
+    else
+        echo "not ok - $label printed its result line (exit status $rc)"
+        total_failed=$((total_failed + 1))
+    fi
+    [[ $rc -eq 0 ]] || status=1
+}
+
+tuspy_python=""
+for candidate in ${QTUS_PYTHON:-} python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import tusclient' 2>/dev/null; then
+        tuspy_python="$candidate"
+        break
+    fi
+done
+
+run_client tus-js-client node "$interop_dir/jsclient.mjs" "$url" "$upload_dir"
+run_client "tus-js-client parallelUploads" node "$interop_dir/parallel.mjs" "$url" "$upload_dir"
+if [[ -n "$tuspy_python" ]]; then
+    run_client tuspy "$tuspy_python" "$interop_dir/tuspy_client.py" "$url" "$upload_dir"
+else
+    echo "# tuspy"
+    echo "not ok - python3-tuspy is installed (apt-get install -y python3-tuspy, or set QTUS_PYTHON)"
+    total_failed=$((total_failed + 1))
+    status=1
+fi
+[[ $total_failed -eq 0 ]] || status=1
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "interop.sh: qtusd died during the test" >&2
     show_server_log
-    [[ $status -ne 0 ]] || status=1
+    echo "not ok - qtusd stayed up during the interop run"
+    total_failed=$((total_failed + 1))
+    status=1
 elif [[ $status -ne 0 ]]; then
     show_server_log
 fi
+echo "$total_passed passed, $total_failed failed"
 exit "$status"

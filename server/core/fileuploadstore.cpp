@@ -205,7 +205,11 @@ StoreStatus FileUploadStore::openWriter(UploadLock lock, qint64 maxSize, UploadW
     }
     // Bytes past the acknowledged offset (a write that failed before its commit) were never
     // acknowledged; drop them so the file length stays the offset.
-    if (::ftruncate(fd, info->offset) != 0 || ::lseek(fd, info->offset, SEEK_SET) < 0) {
+    // Truncating only when needed matters: on ext4 a truncate makes the later close() flush
+    // the whole file (auto_da_alloc), a full second for 1 GiB on the event-loop thread.
+    struct stat st;
+    const bool trim = ::fstat(fd, &st) != 0 || st.st_size != info->offset;
+    if ((trim && ::ftruncate(fd, info->offset) != 0) || ::lseek(fd, info->offset, SEEK_SET) < 0) {
         const int err = errno;
         ::close(fd);
         return statusFromErrno(err);

@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 #include <QRegularExpression>
+#include <QUrl>
 
 namespace qtus {
 
@@ -48,6 +49,7 @@ TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, Uploa
       m_baseUrl(config.baseUrl.toLatin1()),
       m_downloads(!config.disableDownload),
       m_basePath(config.basePath.toLatin1()),
+      m_publicPath(config.baseUrl.isEmpty() ? m_basePath : QUrl(config.baseUrl).path(QUrl::FullyEncoded).toLatin1()),
       m_maxSize(config.maxSize),
       m_expireAfter(config.expireAfter),
       m_store(store),
@@ -236,7 +238,7 @@ TusResponse TusHandler::head(const QString &id) const
     if (!info.metadataHeader.isEmpty())
         r.setHeader("Upload-Metadata", info.metadataHeader);  // rule H6
     r.setHeader("Cache-Control", "no-store");  // rule H5
-    if (const QByteArray concat = uploadConcatHeader(info, m_basePath); !concat.isEmpty())
+    if (const QByteArray concat = uploadConcatHeader(info, m_publicPath); !concat.isEmpty())
         r.setHeader("Upload-Concat", concat);  // rule CC3
     addExpiry(r, info);
     return finalize(std::move(r));
@@ -388,7 +390,7 @@ std::optional<TusError> TusHandler::planCreation(const TusRequest &head, qint64 
 {
     UploadInfo &info = *planned;
     if (head.hasHeader("Upload-Concat")) {
-        if (const auto error = parseUploadConcat(head.header("Upload-Concat"), m_basePath, concat))
+        if (const auto error = parseUploadConcat(head.header("Upload-Concat"), {m_basePath, m_publicPath}, concat))
             return error;
         if (concat->kind == UploadConcat::Kind::Final) {
             info.isFinal = true;  // createFinal() checks the rest
@@ -563,24 +565,50 @@ TusResponse TusHandler::finishBody(PendingBody &body, bool bodyComplete)
     return r;
 }
 
+namespace {
+
+// host[:port] as a client or proxy may send it: a DNS name or bracketed IPv6 literal, and a
+// port from 1 to 65535. Anything else (paths, spaces, control characters) is not a host.
+bool isValidHost(const QByteArray &host)
+{
+    static const QRegularExpression pattern(QStringLiteral("^([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,5}))?$"));
+    const auto match = pattern.match(QString::fromLatin1(host));
+    if (host.isEmpty() || !match.hasMatch())
+        return false;
+    return !match.hasCaptured(3) || (match.captured(3).toInt() >= 1 && match.captured(3).toInt() <= 65535);
+}
+
+bool isValidPort(const QByteArray &port)
+{
+    const auto value = parseNonNegativeInteger(port);
+    return value && *value >= 1 && *value <= 65535;
+}
+
+QByteArray withoutPort(const QByteArray &host)
+{
+    const qsizetype colon = host.lastIndexOf(':');
+    return colon > host.lastIndexOf(']') ? host.left(colon) : host;
+}
+
+QByteArray firstValue(const QByteArray &list)
+{
+    return list.split(',').constFirst().trimmed();
+}
+
+} // namespace
+
 QByteArray TusHandler::location(const TusRequest &request, const QString &id) const
 {
     if (!m_baseUrl.isEmpty())
         return m_baseUrl + id.toLatin1();  // --base-url: the public URL, outright
-    // Host and forwarded headers are client input: use them only when well-formed.
-    static const QRegularExpression hostPattern(
-        QStringLiteral("^([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:[0-9]{1,5})?$"));
-    auto validHost = [](const QByteArray &host) {
-        return !host.isEmpty() && hostPattern.match(QString::fromLatin1(host)).hasMatch();
-    };
+    // Host and forwarded headers are client input: each is used only when well-formed.
     auto validScheme = [](const QByteArray &scheme) { return scheme == "http" || scheme == "https"; };
     QByteArray scheme = request.scheme;
     QByteArray host = request.header("Host").trimmed();
     if (m_behindProxy) {
-        // RFC 7239 Forwarded (the first element: the hop nearest the client) wins over X-Forwarded-*.
-        const QByteArray forwarded = request.header("Forwarded").split(',').constFirst();
+        // RFC 7239 Forwarded (its first element: the hop nearest the client) wins over X-Forwarded-*.
         QByteArray fwdProto, fwdHost;
-        for (const QByteArray &pair : forwarded.split(';')) {
+        for (const QByteArray &pair : firstValue(request.header("Forwarded")).split(';')) {
             const qsizetype eq = pair.indexOf('=');
             const QByteArray key = pair.left(eq).trimmed().toLower();
             QByteArray value = pair.mid(eq + 1).trimmed();
@@ -591,25 +619,23 @@ QByteArray TusHandler::location(const TusRequest &request, const QString &id) co
             else if (key == "host")
                 fwdHost = value;
         }
-        const QByteArray xProto = request.header("X-Forwarded-Proto").split(',').constFirst().trimmed().toLower();
-        QByteArray xHost = request.header("X-Forwarded-Host").split(',').constFirst().trimmed();
-        const QByteArray xPort = request.header("X-Forwarded-Port").split(',').constFirst().trimmed();
+        const QByteArray xProto = firstValue(request.header("X-Forwarded-Proto")).toLower();
+        const QByteArray xHost = firstValue(request.header("X-Forwarded-Host"));
+        const QByteArray xPort = firstValue(request.header("X-Forwarded-Port"));
         if (validScheme(fwdProto))
             scheme = fwdProto;
         else if (validScheme(xProto))
             scheme = xProto;
-        if (!xHost.isEmpty() && !xPort.isEmpty() && !xHost.contains(':'))
-            xHost += ':' + xPort;
-        if (validHost(fwdHost))
+        if (isValidHost(fwdHost)) {
             host = fwdHost;
-        else if (validHost(xHost))
-            host = xHost;
-        else if (!xPort.isEmpty() && validHost(host))
-            host = host.left(host.lastIndexOf(':') > host.lastIndexOf(']') ? host.lastIndexOf(':') : host.size()) + ':' + xPort;
+        } else {
+            if (isValidHost(xHost))
+                host = xHost;
+            if (isValidPort(xPort) && isValidHost(host))
+                host = withoutPort(host) + ':' + xPort;
+        }
     }
-    QByteArray origin = m_fallbackOrigin;
-    if (validHost(host))
-        origin = scheme + "://" + host;
+    const QByteArray origin = isValidHost(host) ? scheme + "://" + host : m_fallbackOrigin;
     return origin + m_basePath + id.toLatin1();
 }
 

@@ -105,6 +105,7 @@ private:
     const QByteArray m_baseUrl;
     const bool m_downloads;
     const QByteArray m_basePath;
+    const QByteArray m_publicPath;  // the path clients see: --base-url's, else the base path
     const qint64 m_maxSize;
     const Duration m_expireAfter;
     FileUploadStore &m_store;

@@ -6,7 +6,7 @@
 
 namespace qtus {
 
-std::optional<TusError> parseUploadConcat(const QByteArray &header, const QByteArray &basePath, UploadConcat *out)
+std::optional<TusError> parseUploadConcat(const QByteArray &header, const QByteArrayList &paths, UploadConcat *out)
 {
     const QByteArray value = header.trimmed();
     if (value == "partial") {
@@ -27,10 +27,12 @@ std::optional<TusError> parseUploadConcat(const QByteArray &header, const QByteA
                                   && parsed.scheme() != QLatin1String("https")))
             return TusError::ConcatInvalid;
         const QByteArray path = parsed.path(QUrl::FullyEncoded).toLatin1();
-        if (!path.startsWith(basePath))
-            return TusError::ConcatPartForeign;
-        const QString id = QString::fromLatin1(path.mid(basePath.size()));
-        if (!FileUploadStore::isValidUploadId(id))
+        QString id;
+        for (const QByteArray &prefix : paths) {
+            if (path.startsWith(prefix) && FileUploadStore::isValidUploadId(QString::fromLatin1(path.mid(prefix.size()))))
+                id = QString::fromLatin1(path.mid(prefix.size()));
+        }
+        if (id.isEmpty())
             return TusError::ConcatPartForeign;
         out->partIds << id;
     }

@@ -18,7 +18,8 @@ struct UploadConcat
     QStringList partIds;  // for Final, in order
 };
 
-std::optional<TusError> parseUploadConcat(const QByteArray &header, const QByteArray &basePath, UploadConcat *out);
+// paths: the URL paths uploads are known under (the base path, and --base-url's path).
+std::optional<TusError> parseUploadConcat(const QByteArray &header, const QByteArrayList &paths, UploadConcat *out);
 
 // The Upload-Concat value HEAD echoes for a partial or final upload (rule CC3); empty otherwise.
 QByteArray uploadConcatHeader(const UploadInfo &info, const QByteArray &basePath);
