@@ -1,0 +1,71 @@
+// qtus-admin: the same UploadServer as qtusd, started in-process, with the admin window.
+// Same command line as qtusd (one shared parser) and the same exit codes: 2 for a bad
+// command line, 1 when the server cannot start (on stderr; no dialog, so scripts and
+// service managers see it). Closing the window stops the server the graceful way, as
+// SIGTERM does for qtusd.
+#include "adminwindow.h"
+#include "serverconfig.h"
+#include "uploadserver.h"
+
+#include <QApplication>
+#include <QIcon>
+
+#include <csignal>
+#include <cstdio>
+
+// At global scope: Q_INIT_RESOURCE declares the resource's initializer, which must not
+// land in a namespace. Needed because the icons live in the static qtus_gui library.
+static void initResources() { Q_INIT_RESOURCE(qtus); }
+
+int main(int argc, char *argv[])
+{
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    const qtus::ConfigParseResult parsed = qtus::parseServerConfig(arguments, QStringLiteral("qtus-admin"));
+    switch (parsed.outcome) {
+    case qtus::ConfigParseResult::Outcome::ShowHelp:
+    case qtus::ConfigParseResult::Outcome::ShowVersion:
+        std::fprintf(stdout, "%s\n", qPrintable(parsed.text.trimmed()));
+        return 0;
+    case qtus::ConfigParseResult::Outcome::Error:
+        std::fprintf(stderr, "qtus-admin: %s\n", qPrintable(parsed.text));
+        return 2;
+    case qtus::ConfigParseResult::Outcome::Run:
+        break;
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("qtus-admin"));
+    QApplication::setOrganizationName(QStringLiteral("qtus"));
+    QApplication::setApplicationVersion(QStringLiteral(QTUS_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("qtus-admin"));
+    initResources();
+    QIcon icon;
+    for (const int size : {16, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/qtus/qtus-%1.png").arg(size), QSize(size, size));
+    QApplication::setWindowIcon(icon);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    qtus::UploadServer server(parsed.config);
+    QString error;
+    if (!server.start(&error)) {
+        std::fprintf(stderr, "qtus-admin: %s\n", qPrintable(error));
+        return 1;
+    }
+    std::fprintf(stdout, "qtus-admin listening on %s\n", qPrintable(server.url().toString()));
+    std::fflush(stdout);
+
+    qtus::AdminWindow window(server.store(), server.locks(), server.scheduler(), server.clock(), server.url());
+    // Closing the window is the admin's SIGTERM: the graceful stop (uploads in flight may
+    // finish, a running cleanup pass ends), and the process exits once it is done.
+    QApplication::setQuitOnLastWindowClosed(false);
+    QObject::connect(&app, &QGuiApplication::lastWindowClosed, &server, [&server] {
+        std::fprintf(stdout, "qtus-admin: stopping\n");
+        std::fflush(stdout);
+        server.stopGracefully();
+    });
+    QObject::connect(&server, &qtus::UploadServer::stopped, &app, &QCoreApplication::quit, Qt::QueuedConnection);
+    window.show();
+    return QApplication::exec();
+}
