@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test unit interop clean
+.PHONY: deps test-deps configure build run run-admin test unit interop bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -33,6 +33,10 @@ interop: test-deps build
 	scripts/interop.sh $(BUILD_DIR)/server/qtusd
 
 test: unit interop
+
+# qtusd next to @tus/server on loopback; prints one table (see docs/performance.md)
+bench:
+	@scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -76,7 +76,8 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
         return error(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
     if (parser.isSet(help)) {
         result.outcome = ConfigParseResult::Outcome::ShowHelp;
-        result.text = parser.helpText();
+        // No application object exists yet, so Qt cannot know the program's name.
+        result.text = parser.helpText().replace(QLatin1String("<executable_name>"), programName);
         return result;
     }
     if (parser.isSet(version)) {
