@@ -19,21 +19,9 @@ static void initResources() { Q_INIT_RESOURCE(qtus); }
 
 int main(int argc, char *argv[])
 {
-    QStringList arguments;
-    for (int i = 0; i < argc; ++i)
-        arguments << QString::fromLocal8Bit(argv[i]);
-    const qtus::ConfigParseResult parsed = qtus::parseServerConfig(arguments, QStringLiteral("qtus-admin"));
-    switch (parsed.outcome) {
-    case qtus::ConfigParseResult::Outcome::ShowHelp:
-    case qtus::ConfigParseResult::Outcome::ShowVersion:
-        std::fprintf(stdout, "%s\n", qPrintable(parsed.text.trimmed()));
-        return 0;
-    case qtus::ConfigParseResult::Outcome::Error:
-        std::fprintf(stderr, "qtus-admin: %s\n", qPrintable(parsed.text));
-        return 2;
-    case qtus::ConfigParseResult::Outcome::Run:
-        break;
-    }
+    qtus::ServerConfig config;
+    if (const auto exitCode = qtus::takeCommandLine(argc, argv, QStringLiteral("qtus-admin"), &config))
+        return *exitCode;
 
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("qtus-admin"));
@@ -47,7 +35,7 @@ int main(int argc, char *argv[])
     QApplication::setWindowIcon(icon);
     std::signal(SIGPIPE, SIG_IGN);
 
-    qtus::UploadServer server(parsed.config);
+    qtus::UploadServer server(config);
     QString error;
     if (!server.start(&error)) {
         std::fprintf(stderr, "qtus-admin: %s\n", qPrintable(error));

@@ -25,27 +25,15 @@ void onSignal(int)
 
 int main(int argc, char *argv[])
 {
-    QStringList arguments;
-    for (int i = 0; i < argc; ++i)
-        arguments << QString::fromLocal8Bit(argv[i]);
-    const qtus::ConfigParseResult parsed = qtus::parseServerConfig(arguments, QStringLiteral("qtusd"));
-    switch (parsed.outcome) {
-    case qtus::ConfigParseResult::Outcome::ShowHelp:
-    case qtus::ConfigParseResult::Outcome::ShowVersion:
-        std::fprintf(stdout, "%s\n", qPrintable(parsed.text.trimmed()));
-        return 0;
-    case qtus::ConfigParseResult::Outcome::Error:
-        std::fprintf(stderr, "qtusd: %s\n", qPrintable(parsed.text));
-        return 2;
-    case qtus::ConfigParseResult::Outcome::Run:
-        break;
-    }
+    qtus::ServerConfig config;
+    if (const auto exitCode = qtus::takeCommandLine(argc, argv, QStringLiteral("qtusd"), &config))
+        return *exitCode;
 
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("qtusd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(QTUS_VERSION));
 
-    qtus::UploadServer server(parsed.config);
+    qtus::UploadServer server(config);
     QString error;
     if (!server.start(&error)) {
         std::fprintf(stderr, "qtusd: %s\n", qPrintable(error));

@@ -5,6 +5,7 @@
 #include <QRegularExpression>
 
 #include <arpa/inet.h>
+#include <cstdio>
 
 namespace qtus {
 
@@ -203,6 +204,27 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
             return error(badValue(QStringLiteral("fsync"), v, QStringLiteral("expected 'always' or 'never'")));
     }
     return result;
+}
+
+std::optional<int> takeCommandLine(int argc, char *argv[], const QString &programName, ServerConfig *config)
+{
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    const ConfigParseResult parsed = parseServerConfig(arguments, programName);
+    switch (parsed.outcome) {
+    case ConfigParseResult::Outcome::ShowHelp:
+    case ConfigParseResult::Outcome::ShowVersion:
+        std::fprintf(stdout, "%s\n", qPrintable(parsed.text.trimmed()));
+        return 0;
+    case ConfigParseResult::Outcome::Error:
+        std::fprintf(stderr, "%s: %s\n", qPrintable(programName), qPrintable(parsed.text));
+        return 2;
+    case ConfigParseResult::Outcome::Run:
+        break;
+    }
+    *config = parsed.config;
+    return std::nullopt;
 }
 
 } // namespace qtus

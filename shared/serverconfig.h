@@ -5,6 +5,7 @@
 
 #include <QString>
 #include <QStringList>
+#include <optional>
 
 namespace qtus {
 
@@ -48,5 +49,10 @@ struct ConfigParseResult
 
 // arguments includes the program name first, as QCoreApplication::arguments() does.
 ConfigParseResult parseServerConfig(const QStringList &arguments, const QString &programName);
+
+// What qtusd and qtus-admin do with the command line before anything else: parses argv,
+// prints help, the version or the one-line error. Returns the exit code to leave with
+// (0 after help/version, 2 for a bad command line), or nullopt with *config to run.
+std::optional<int> takeCommandLine(int argc, char *argv[], const QString &programName, ServerConfig *config);
 
 } // namespace qtus
