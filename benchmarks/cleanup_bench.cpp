@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <unistd.h>
 #include <vector>
 
 using namespace qtus;
@@ -36,6 +37,18 @@ struct Latencies
 {
     std::vector<qint64> head;  // nanoseconds
     std::vector<qint64> find;
+    QElapsedTimer since;       // started with the phase
+    qint64 worstAt = -1;       // ms into the phase of the slowest call, to tell a stall from noise
+    qint64 worst = 0;
+
+    void add(std::vector<qint64> &into, qint64 ns)
+    {
+        into.push_back(ns);
+        if (ns > worst) {
+            worst = ns;
+            worstAt = since.elapsed();
+        }
+    }
 };
 
 QString percentiles(std::vector<qint64> ns)
@@ -85,12 +98,12 @@ void measureRound(TusHandler &handler, const QList<TusRequest> &heads, FileUploa
     QElapsedTimer t;
     t.start();
     const TusResponse response = handler.handle(heads.at(int(round % size_t(heads.size()))));
-    out->head.push_back(t.nsecsElapsed());
+    out->add(out->head, t.nsecsElapsed());
     if (response.status != 200)
         qFatal("HEAD answered %d", response.status);
     t.start();
     const auto found = store.find(expired.at(int((round * 7919) % size_t(expired.size()))));
-    out->find.push_back(t.nsecsElapsed());
+    out->add(out->find, t.nsecsElapsed());
     Q_UNUSED(found);
 }
 
@@ -131,6 +144,9 @@ int main(int argc, char **argv)
     if (!writeExpiredSessions(store, sessions, &expired))
         qFatal("cannot write sessions into %s", qPrintable(dir));
     print(QStringLiteral("wrote %1 expired sessions in %2 ms (%3)").arg(sessions).arg(phase.elapsed()).arg(dir));
+    // On disk, as sessions of a server that ran for a while are: removing a file that was never
+    // written back costs ext4 almost nothing (delayed allocation), which would flatter the pass.
+    ::sync();
     phase.start();
     if (!store.open(&error))
         qFatal("%s", qPrintable(error));
@@ -168,6 +184,7 @@ int main(int argc, char **argv)
         }
     };
     Latencies baseline;
+    baseline.since.start();
     if (rate > 0)
         paced(&baseline, [rate](size_t round) { return round >= size_t(rate) * 2; });  // two seconds
 
@@ -189,6 +206,7 @@ int main(int argc, char **argv)
     policy.expireAfter = expireAfter;
     CleanupScheduler scheduler(store, locks, clock, policy);
     Latencies during;
+    during.since.start();
     scheduler.start();
     if (rate > 0) {
         paced(&during, [&scheduler](size_t round) {
@@ -211,6 +229,10 @@ int main(int argc, char **argv)
     print(QStringLiteral("lookups paced at %1 rounds/s (one HEAD + one find() each)").arg(rate));
     print(QStringLiteral("HEAD   without a pass: %1").arg(percentiles(baseline.head)));
     print(QStringLiteral("HEAD   during the pass: %1").arg(percentiles(during.head)));
+    if (during.worstAt >= 0)
+        print(QStringLiteral("slowest call during the pass: %1 us, %2 ms after it started")
+                  .arg(during.worst / 1000)
+                  .arg(during.worstAt));
     print(QStringLiteral("find() without a pass: %1").arg(percentiles(baseline.find)));
     print(QStringLiteral("find() during the pass: %1").arg(percentiles(during.find)));
     print(QStringLiteral("uploads left: %1 (the %2 active ones)").arg(store.count()).arg(active));
@@ -221,6 +243,7 @@ int main(int argc, char **argv)
     QStringList plain;
     if (!writeExpiredSessions(store, sample, &plain))
         qFatal("cannot write the unlink sample");
+    ::sync();
     phase.start();
     for (const QString &id : std::as_const(plain)) {
         QFile::remove(store.dataPath(id));

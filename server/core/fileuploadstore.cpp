@@ -161,7 +161,8 @@ qint64 FileUploadStore::storedBytes() const
 
 StoreStatus FileUploadStore::create(UploadInfo &info)
 {
-    info.id = newUploadId();
+    if (!isValidUploadId(info.id) || find(info.id) || QFileInfo::exists(dataPath(info.id)))
+        info.id = newUploadId();  // an id chosen earlier (the pre-create hook was told it) is kept
     info.offset = 0;
     info.createdAt = m_clock.now();
     info.lastActivityAt = info.createdAt;

@@ -58,8 +58,8 @@ public:
     static bool isValidUploadId(QStringView id);  // 32 lowercase hex characters
 
     // --- For the cleanup pass (cleanuppass.h), which calls these from its worker thread. ---
-    // Every indexed id. Holds the mutex far shorter than sessions() (about 100 ms for 100k
-    // uploads, measured by benchmarks/cleanup_bench), so lookups are not stalled by a pass.
+    // Every indexed id. Copies no UploadInfo, so it holds the mutex (and stalls lookups) for
+    // about half as long as sessions() does; benchmarks/cleanup_bench prints both.
     QStringList uploadIds() const;
     enum class FileKind { Data, Info, InfoTemp };
     // Which file of which upload a directory entry is, when its name is one this store writes

@@ -439,8 +439,10 @@ std::optional<TusResponse> TusHandler::checkCreation(const TusRequest &head, qin
     std::optional<TusError> error = checkVersion(head);
     if (!error)
         error = planCreation(head, contentLength, planned, &concat);
-    if (!error)
+    if (!error) {
+        planned->id = FileUploadStore::newUploadId();  // startBody() creates it under this id
         return std::nullopt;
+    }
     TusResponse response = errorResponse(*error);
     m_cors.apply(response, head.header("Origin"));
     return response;
@@ -454,6 +456,7 @@ BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLen
         return std::move(decision);
     };
     UploadInfo info;
+    info.id = head.newUploadId;
     UploadConcat concat;
     if (const auto error = planCreation(head, contentLength, &info, &concat))
         return fail(*error);

@@ -19,6 +19,7 @@ struct TusRequest
     QByteArray body;     // buffered body; empty when the intake streams it
     QByteArray scheme = "http";
     QString remoteAddress;
+    QString newUploadId;  // a creation: the id to create it under (the pre-create hook was told it)
 
     // Case-insensitive; repeated headers are joined with ", " as HTTP allows.
     QByteArray header(const QByteArray &name) const;

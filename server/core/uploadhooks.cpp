@@ -19,19 +19,23 @@ void runCommand(const QStringList &command, const QJsonObject &event, Duration t
 {
     auto *process = new QProcess(owner);
     auto done = std::make_shared<bool>(false);
-    auto finish = [process, done, finished](bool ok, int code, const QByteArray &err) {
+    auto finish = [done, finished](bool ok, int code, const QByteArray &err) {
         if (*done)
             return;
         *done = true;
         finished(ok, code, err);
-        process->deleteLater();
     };
+    // The QProcess goes only once the child is reaped (after a kill too), so its destructor
+    // never has to wait for a process on the event-loop thread.
     QObject::connect(process, &QProcess::finished, process, [process, finish](int code, QProcess::ExitStatus status) {
         finish(status == QProcess::NormalExit, code, process->readAllStandardError());
+        process->deleteLater();
     });
     QObject::connect(process, &QProcess::errorOccurred, process, [process, finish](QProcess::ProcessError error) {
-        if (error == QProcess::FailedToStart)
+        if (error == QProcess::FailedToStart) {
             finish(false, -1, process->errorString().toUtf8());
+            process->deleteLater();
+        }
     });
     auto *timer = new QTimer(process);
     timer->setSingleShot(true);

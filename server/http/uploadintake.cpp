@@ -162,6 +162,7 @@ void UploadIntake::awaitPreCreateHook(const RequestHead &head, TusRequest reques
     }
     m_state = State::AwaitingHook;
     m_timer.stop();  // the hook has its own time limit
+    request.newUploadId = planned.id;
     const QJsonObject event = UploadHooks::uploadEvent("pre-create", planned, request.remoteAddress);
     m_hooks->runPreCreate(event, this, [this, head, request](const HookVerdict &verdict) {
         if (m_state != State::AwaitingHook || !m_socket)

@@ -84,7 +84,10 @@ void UploadServer::stopGracefully()
         return;
     m_stopping = true;
     m_listener->close();  // no new connections
-    m_scheduler.stop();   // waits for a running pass
+    // A pass over a large directory can take minutes; end it after the upload it is on
+    // (the next start's pass does the rest) so uploads in flight get the shutdown time.
+    m_scheduler.interruptPass();
+    m_scheduler.stop();
     // Uploads in flight hold their lock until their body is committed.
     auto *poll = new QTimer(this);
     auto elapsed = std::make_shared<QElapsedTimer>();
