@@ -2,6 +2,7 @@
 
 #include "headervalues.h"
 #include "logging.h"
+#include "tushandlerinternal.h"
 #include "downloadheaders.h"
 #include "uploadconcat.h"
 #include "uploadmetadata.h"
@@ -17,31 +18,10 @@
 namespace qtus {
 
 namespace {
-
 constexpr char tusVersion[] = "1.0.0";
-constexpr char offsetContentType[] = "application/offset+octet-stream";
-
-TusError storeError(StoreStatus status)
-{
-    switch (status) {
-    case StoreStatus::NotFound: return TusError::NotFound;
-    case StoreStatus::LimitExceeded: return TusError::BodyExceedsLength;
-    case StoreStatus::Full: return TusError::StorageFull;
-    case StoreStatus::ChecksumMismatch: return TusError::ChecksumMismatch;
-    case StoreStatus::Ok:
-    case StoreStatus::IoError: break;
-    }
-    return TusError::StorageFailure;
-}
-
-bool isOffsetContentType(const QByteArray &value)
-{
-    // Parameters are not part of the media type ("application/offset+octet-stream; x=y").
-    const QByteArray type = value.split(';').constFirst().trimmed();
-    return type.compare(offsetContentType, Qt::CaseInsensitive) == 0;
-}
-
 } // namespace
+
+using namespace handlerdetail;
 
 TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocks &locks, const Clock &clock)
     : m_cors(config.corsOrigins),
@@ -383,170 +363,6 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
         decision.body.writer.expectChecksum(checksum->algorithm, checksum->digest);
     decision.body.success.status = 204;  // rule P4
     return decision;
-}
-
-std::optional<TusError> TusHandler::planCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned,
-                                                 UploadConcat *concat) const
-{
-    UploadInfo &info = *planned;
-    if (head.hasHeader("Upload-Concat")) {
-        if (const auto error = parseUploadConcat(head.header("Upload-Concat"), {m_basePath, m_publicPath}, concat))
-            return error;
-        if (concat->kind == UploadConcat::Kind::Final) {
-            info.isFinal = true;  // createFinal() checks the rest
-            return std::nullopt;
-        }
-        info.isPartial = true;  // rule CC1
-    }
-    const bool hasLength = head.hasHeader("Upload-Length");
-    const bool hasDefer = head.hasHeader("Upload-Defer-Length");
-    if (hasLength && hasDefer)
-        return TusError::LengthAndDeferBoth;  // rule CR2
-    if (!hasLength && !hasDefer)
-        return TusError::LengthAndDeferNeither;
-    if (hasDefer) {
-        if (head.header("Upload-Defer-Length").trimmed() != "1")
-            return TusError::DeferLengthInvalid;
-        info.sizeIsDeferred = true;
-    } else {
-        const auto length = parseNonNegativeInteger(head.header("Upload-Length").trimmed());
-        if (!length)
-            return TusError::LengthInvalid;  // rule C1
-        if (m_maxSize > 0 && *length > m_maxSize)
-            return TusError::UploadTooLarge;  // rule CR4
-        info.size = *length;
-    }
-    if (head.hasHeader("Upload-Metadata")) {
-        const QByteArray metadata = head.header("Upload-Metadata");
-        if (!UploadMetadata::parse(metadata))
-            return TusError::MetadataInvalid;  // rule CR3
-        info.metadataHeader = metadata.trimmed();
-    }
-    if (contentLength != 0) {  // rule CWU1
-        if (!isOffsetContentType(head.header("Content-Type")))
-            return TusError::UnsupportedMediaType;
-        if (contentLength > 0 && !info.sizeIsDeferred && contentLength > info.size)
-            return TusError::BodyExceedsLength;
-        if (contentLength > 0 && info.sizeIsDeferred && m_maxSize > 0 && contentLength > m_maxSize)
-            return TusError::BodyTooLarge;
-    }
-    return std::nullopt;
-}
-
-std::optional<TusResponse> TusHandler::checkCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned) const
-{
-    UploadConcat concat;
-    std::optional<TusError> error = checkVersion(head);
-    if (!error)
-        error = planCreation(head, contentLength, planned, &concat);
-    if (!error) {
-        planned->id = FileUploadStore::newUploadId();  // startBody() creates it under this id
-        return std::nullopt;
-    }
-    TusResponse response = errorResponse(*error);
-    m_cors.apply(response, head.header("Origin"));
-    return response;
-}
-
-BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLength)
-{
-    BodyDecision decision;
-    auto fail = [&decision](TusError error) {
-        decision.response = errorResponse(error);
-        return std::move(decision);
-    };
-    UploadInfo info;
-    info.id = head.newUploadId;
-    UploadConcat concat;
-    if (const auto error = planCreation(head, contentLength, &info, &concat))
-        return fail(*error);
-    if (concat.kind == UploadConcat::Kind::Final) {
-        decision.response = createFinal(head, concat, contentLength);
-        return decision;
-    }
-    const bool withBody = contentLength != 0;
-    const StoreStatus created = m_store.create(info);
-    if (created != StoreStatus::Ok)
-        return fail(storeError(created));
-    qCDebug(lcHttp).noquote() << "created upload" << info.id;
-
-    TusResponse &r = decision.body.success;
-    r.status = 201;  // rule CR5
-    r.setHeader("Location", location(head, info.id));
-    if (!withBody) {
-        r.setHeader("Upload-Offset", "0");
-        addExpiry(r, info);
-        decision.response = finalize(std::move(r));
-        return decision;
-    }
-    UploadLock lock = m_locks.tryLock(info.id);  // nobody else knows the id yet
-    const StoreStatus opened = m_store.openWriter(std::move(lock), m_maxSize, &decision.body.writer);
-    if (opened != StoreStatus::Ok)
-        return fail(storeError(opened));
-    return decision;
-}
-
-TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength)
-{
-    if (head.hasHeader("Upload-Length") || head.hasHeader("Upload-Defer-Length"))
-        return errorResponse(TusError::ConcatFinalWithLength);
-    if (contentLength != 0)
-        return errorResponse(TusError::UnexpectedBody);
-    UploadInfo info;
-    info.isFinal = true;
-    if (head.hasHeader("Upload-Metadata")) {
-        if (!UploadMetadata::parse(head.header("Upload-Metadata")))
-            return errorResponse(TusError::MetadataInvalid);
-        info.metadataHeader = head.header("Upload-Metadata").trimmed();
-    }
-    // Hold every part's lock while its bytes are copied, so no DELETE or cleanup pass
-    // removes a part half-way.
-    std::vector<UploadLock> partLocks;
-    QList<qint64> lengths;
-    for (const QString &id : concat.partIds) {
-        const auto part = m_store.find(id);
-        if (!part)
-            return errorResponse(TusError::ConcatPartUnknown);  // rule CC4
-        if (!part->isPartial)
-            return errorResponse(TusError::ConcatPartNotPartial);
-        if (!part->isComplete())
-            return errorResponse(TusError::ConcatPartIncomplete);
-        if (part->size > std::numeric_limits<qint64>::max() - info.size)
-            return errorResponse(TusError::UploadTooLarge);
-        UploadLock lock = m_locks.tryLock(id);
-        if (!lock.isHeld() && !std::any_of(partLocks.begin(), partLocks.end(), [&id](const UploadLock &l) { return l.id() == id; }))
-            return errorResponse(TusError::Locked);
-        if (lock.isHeld())
-            partLocks.push_back(std::move(lock));
-        info.size += part->size;
-        lengths << part->size;
-        info.partialUploads << id;
-    }
-    if (m_maxSize > 0 && info.size > m_maxSize)
-        return errorResponse(TusError::UploadTooLarge);
-    if (const StoreStatus created = m_store.create(info); created != StoreStatus::Ok)
-        return errorResponse(storeError(created));
-    if (info.size > 0) {
-        UploadWriter writer;
-        StoreStatus status = m_store.openWriter(m_locks.tryLock(info.id), m_maxSize, &writer);
-        for (int i = 0; status == StoreStatus::Ok && i < concat.partIds.size(); ++i)
-            status = writer.appendFile(m_store.dataPath(concat.partIds[i]), lengths[i]);
-        if (writer.isOpen()) {
-            writer.markBodyComplete();
-            const StoreStatus committed = m_store.commit(writer, &info);
-            if (status == StoreStatus::Ok)
-                status = committed;
-        }
-        if (status != StoreStatus::Ok) {
-            m_store.remove(info.id);  // a half-assembled final upload helps nobody
-            return errorResponse(storeError(status));
-        }
-    }
-    TusResponse r;
-    r.status = 201;
-    r.setHeader("Location", location(head, info.id));
-    r.setHeader("Upload-Offset", QByteArray::number(info.offset));
-    return finalize(std::move(r));
 }
 
 TusResponse TusHandler::finishBody(PendingBody &body, bool bodyComplete)
