@@ -21,6 +21,16 @@ QString UploadInfo::fileName() const
     return metadata ? metadata->fileName() : QString();
 }
 
+QJsonObject UploadInfo::metadataObject() const
+{
+    QJsonObject object;
+    if (const auto parsed = UploadMetadata::parse(metadataHeader)) {
+        for (const auto &entry : parsed->entries())
+            object.insert(QString::fromUtf8(entry.first), QString::fromUtf8(entry.second));
+    }
+    return object;
+}
+
 QString sessionStateName(SessionState state)
 {
     switch (state) {
@@ -61,17 +71,12 @@ bool isId(const QString &id)
 
 QByteArray toInfoJson(const UploadInfo &info, Duration expireAfter)
 {
-    QJsonObject meta;
-    if (const auto parsed = UploadMetadata::parse(info.metadataHeader)) {
-        for (const auto &e : parsed->entries())
-            meta.insert(QString::fromUtf8(e.first), QString::fromUtf8(e.second));
-    }
     QJsonObject o{
         {QStringLiteral("ID"), info.id},
         {QStringLiteral("Size"), info.sizeIsDeferred ? qint64(0) : info.size},
         {QStringLiteral("SizeIsDeferred"), info.sizeIsDeferred},
         {QStringLiteral("Offset"), info.offset},
-        {QStringLiteral("MetaData"), meta},
+        {QStringLiteral("MetaData"), info.metadataObject()},
         {QStringLiteral("RawMetaData"), QString::fromLatin1(info.metadataHeader)},
         {QStringLiteral("IsPartial"), info.isPartial},
         {QStringLiteral("IsFinal"), info.isFinal},

@@ -7,6 +7,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QJsonObject>
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
@@ -35,6 +36,7 @@ struct UploadInfo
     QDateTime expiresAt(Duration expireAfter) const { return lastActivityAt.addMSecs(expireAfter.count()); }
     SessionState stateAt(const QDateTime &now, Duration expireAfter) const;
     QString fileName() const;     // from the "filename" or "name" metadata
+    QJsonObject metadataObject() const;  // decoded metadata as tusd's MetaData map
 };
 
 QByteArray toInfoJson(const UploadInfo &info, Duration expireAfter);

@@ -1,7 +1,6 @@
 #include "uploadhooks.h"
 
 #include "logging.h"
-#include "uploadmetadata.h"
 
 #include <QJsonDocument>
 #include <QPointer>
@@ -68,16 +67,11 @@ UploadHooks::~UploadHooks() = default;
 
 QJsonObject UploadHooks::uploadEvent(const char *type, const UploadInfo &info, const QString &remoteAddress)
 {
-    QJsonObject metadata;
-    if (const auto parsed = UploadMetadata::parse(info.metadataHeader)) {
-        for (const auto &entry : parsed->entries())
-            metadata.insert(QString::fromUtf8(entry.first), QString::fromUtf8(entry.second));
-    }
     QJsonObject upload{{QStringLiteral("ID"), info.id},
                        {QStringLiteral("Size"), info.sizeIsDeferred ? QJsonValue() : QJsonValue(info.size)},
                        {QStringLiteral("SizeIsDeferred"), info.sizeIsDeferred},
                        {QStringLiteral("Offset"), info.offset},
-                       {QStringLiteral("MetaData"), metadata},
+                       {QStringLiteral("MetaData"), info.metadataObject()},
                        {QStringLiteral("IsPartial"), info.isPartial},
                        {QStringLiteral("IsFinal"), info.isFinal}};
     return QJsonObject{{QStringLiteral("Type"), QLatin1String(type)},

@@ -213,7 +213,7 @@ void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)
         finishBody(std::nullopt);
 }
 
-bool UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
+void UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
 {
     UploadWriter &writer = m_body->writer;
     if (!m_chunked) {
@@ -223,22 +223,21 @@ bool UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
         *consumed = n;
         if (status != StoreStatus::Ok) {
             finishBody(TusError::StorageFailure);  // the handler's answer names the real cause
-            return false;
+            return;
         }
         if (m_bodyLeft == 0)
             finishBody(std::nullopt);
-        return true;
+        return;
     }
     const auto sink = [&writer](const char *bytes, qint64 n) { return writer.append(bytes, n) == StoreStatus::Ok; };
     const ChunkedDecoder::Result result = m_decoder.feed(data, size, sink);
     *consumed = result.consumed;
     if (result.status == ChunkedDecoder::Status::Error) {
         finishBody(writer.status() == StoreStatus::Ok ? TusError::MalformedChunk : TusError::StorageFailure);
-        return false;
+        return;
     }
     if (result.status == ChunkedDecoder::Status::Done)
         finishBody(std::nullopt);
-    return true;
 }
 
 void UploadIntake::finishBody(std::optional<TusError> failure)

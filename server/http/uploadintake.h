@@ -71,7 +71,7 @@ private:
     void startUploadBody(const RequestHead &head, TusRequest request);
     void awaitPreCreateHook(const RequestHead &head, TusRequest request);
     void bufferAhead(qint64 limit);
-    bool feedBody(const char *data, qint64 size, qint64 *consumed);
+    void feedBody(const char *data, qint64 size, qint64 *consumed);
     void finishBody(std::optional<TusError> failure);
     void handOver(const RequestHead &head);
     void startSending(const TusResponse &response, bool keepAlive);

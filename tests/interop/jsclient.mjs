@@ -2,7 +2,7 @@
 // Usage: node jsclient.mjs <endpoint-url> <data-dir-of-server>
 // Prints one "ok - ..." / "not ok - ..." line per check, then "N passed, M failed".
 import { Upload } from 'tus-js-client'
-import { createHash } from 'node:crypto'
+import { check, errText, finish, finishWithin, note, prngBytes, sha256 } from './harness.mjs'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -18,38 +18,8 @@ const UPLOAD_TIMEOUT_MS = 60_000 // per upload (one tus-js-client Upload run)
 const HEAD_TIMEOUT_MS = 10_000
 const OVERALL_TIMEOUT_MS = 240_000 // hard stop for the whole script
 
-let passed = 0, failed = 0
-function check(ok, desc, detail = '') {
-  ok ? passed++ : failed++
-  console.log(`${ok ? 'ok' : 'not ok'} - ${desc}${!ok && detail ? ` (${detail})` : ''}`)
-  return ok
-}
-const note = (msg) => console.log(`# ${msg}`)
-const errText = (err) => String(err?.message ?? err).replace(/\s+/g, ' ').slice(0, 400)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-const sha256 = (buf) => createHash('sha256').update(buf).digest('hex')
-
-function finish() {
-  console.log(`${passed} passed, ${failed} failed`)
-  process.exit(failed === 0 ? 0 : 1)
-}
-setTimeout(() => {
-  check(false, `whole interop run finished within ${OVERALL_TIMEOUT_MS / 1000} s`)
-  finish()
-}, OVERALL_TIMEOUT_MS).unref()
-
-// ---- deterministic test data: xorshift32 PRNG with a fixed seed per file ----
-function prngBytes(size, seed) {
-  const words = new Uint32Array(Math.ceil(size / 4))
-  let x = seed >>> 0 || 0x9e3779b9
-  for (let i = 0; i < words.length; i++) {
-    x = (x ^ (x << 13)) >>> 0
-    x = (x ^ (x >>> 17)) >>> 0
-    x = (x ^ (x << 5)) >>> 0
-    words[i] = x
-  }
-  return Buffer.from(words.buffer, 0, size)
-}
+finishWithin(OVERALL_TIMEOUT_MS, 'whole interop run')
 
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtus-interop-'))
 function makeFile(name, size, seed) {

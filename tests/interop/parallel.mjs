@@ -3,7 +3,7 @@
 // Usage: node parallel.mjs <endpoint-url> <data-dir-of-server>
 // Prints one "ok - ..." / "not ok - ..." line per check, then "N passed, M failed".
 import { Upload } from 'tus-js-client'
-import { createHash } from 'node:crypto'
+import { check, errText, finish, finishWithin, note, prngBytes, sha256 } from './harness.mjs'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -18,37 +18,7 @@ const UPLOAD_TIMEOUT_MS = 60_000
 const REQUEST_TIMEOUT_MS = 10_000
 const OVERALL_TIMEOUT_MS = 180_000
 
-let passed = 0, failed = 0
-function check(ok, desc, detail = '') {
-  ok ? passed++ : failed++
-  console.log(`${ok ? 'ok' : 'not ok'} - ${desc}${!ok && detail ? ` (${detail})` : ''}`)
-  return ok
-}
-const note = (msg) => console.log(`# ${msg}`)
-const errText = (err) => String(err?.message ?? err).replace(/\s+/g, ' ').slice(0, 400)
-const sha256 = (buf) => createHash('sha256').update(buf).digest('hex')
-
-function finish() {
-  console.log(`${passed} passed, ${failed} failed`)
-  process.exit(failed === 0 ? 0 : 1)
-}
-setTimeout(() => {
-  check(false, `parallel interop run finished within ${OVERALL_TIMEOUT_MS / 1000} s`)
-  finish()
-}, OVERALL_TIMEOUT_MS).unref()
-
-// Deterministic data: xorshift32 with a fixed seed (the same generator as jsclient.mjs).
-function prngBytes(size, seed) {
-  const words = new Uint32Array(Math.ceil(size / 4))
-  let x = seed >>> 0 || 0x9e3779b9
-  for (let i = 0; i < words.length; i++) {
-    x = (x ^ (x << 13)) >>> 0
-    x = (x ^ (x >>> 17)) >>> 0
-    x = (x ^ (x << 5)) >>> 0
-    words[i] = x
-  }
-  return Buffer.from(words.buffer, 0, size)
-}
+finishWithin(OVERALL_TIMEOUT_MS, 'parallel interop run')
 
 async function request(method, url, headers = {}, body = undefined) {
   const res = await fetch(url, { method, body, headers: { 'Tus-Resumable': '1.0.0', ...headers },
