@@ -1,5 +1,7 @@
 #include "headervalues.h"
 
+#include <cstring>
+#include <ctime>
 #include <limits>
 
 namespace qtus {
@@ -22,17 +24,31 @@ std::optional<qint64> parseNonNegativeInteger(const QByteArray &text)
 
 QByteArray httpDate(const QDateTime &when)
 {
-    static const char *const days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+    // Formatted by hand from the seconds since the epoch: HEAD answers carry this header, and
+    // QDateTime's calendar conversions cost more than the rest of the answer. gmtime_r is
+    // locale-free; strftime's %a and %b would follow the locale Qt sets at startup.
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    const QDateTime utc = when.toUTC();
-    const QDate d = utc.date();
-    const QTime t = utc.time();
-    return QByteArray(days[d.dayOfWeek() - 1]) + ", "
-        + QByteArray::number(d.day()).rightJustified(2, '0') + ' ' + months[d.month() - 1] + ' '
-        + QByteArray::number(d.year()) + ' ' + QByteArray::number(t.hour()).rightJustified(2, '0')
-        + ':' + QByteArray::number(t.minute()).rightJustified(2, '0') + ':'
-        + QByteArray::number(t.second()).rightJustified(2, '0') + " GMT";
+    const time_t seconds = time_t(when.toSecsSinceEpoch());
+    struct tm t = {};
+    if (!gmtime_r(&seconds, &t) || t.tm_year + 1900 < 0 || t.tm_year + 1900 > 9999)
+        return QByteArray();
+    // "Sun, 06 Nov 1994 08:49:37 GMT": fixed width, so written digit by digit.
+    char out[] = "Ddd, DD Mmm YYYY hh:mm:ss GMT";
+    const auto two = [&out](int at, int value) {
+        out[at] = char('0' + value / 10);
+        out[at + 1] = char('0' + value % 10);
+    };
+    std::memcpy(out, days[t.tm_wday], 3);
+    two(5, t.tm_mday);
+    std::memcpy(out + 8, months[t.tm_mon], 3);
+    two(12, (t.tm_year + 1900) / 100);
+    two(14, (t.tm_year + 1900) % 100);
+    two(17, t.tm_hour);
+    two(20, t.tm_min);
+    two(23, t.tm_sec);
+    return QByteArray(out, sizeof out - 1);
 }
 
 } // namespace qtus
