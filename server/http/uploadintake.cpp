@@ -416,11 +416,24 @@ void UploadIntake::armTimer()
     if (m_state == State::Draining || m_state == State::Closed)
         return;
     const bool idle = m_state == State::Head && m_in.isEmpty();
+    const bool partialHead = m_state == State::Head && !m_in.isEmpty();
+    if (!partialHead)
+        m_headDeadline = QDeadlineTimer(QDeadlineTimer::Forever);  // the next head's clock starts at its first byte
     const Duration timeout = idle ? m_limits.idleTimeout : m_limits.readTimeout;
-    if (timeout.count() > 0)
-        m_timer.start(int(qMin<qint64>(timeout.count(), std::numeric_limits<int>::max())));
-    else
+    if (timeout.count() <= 0) {
         m_timer.stop();
+        return;
+    }
+    qint64 ms = timeout.count();
+    if (partialHead) {
+        // A head must arrive whole within the read timeout of its first byte. Restarting the
+        // timer per byte would let a client that sends one byte every few seconds hold the
+        // connection for hours (slowloris; tests/reliability/slowloris.py).
+        if (m_headDeadline.isForever())
+            m_headDeadline.setRemainingTime(ms);
+        ms = qMax<qint64>(0, m_headDeadline.remainingTime());
+    }
+    m_timer.start(int(qMin<qint64>(ms, std::numeric_limits<int>::max())));
 }
 
 TusRequest UploadIntake::toTusRequest(const RequestHead &head) const

@@ -22,6 +22,7 @@
 #include "tushandler.h"
 #include "uploadhooks.h"
 
+#include <QDeadlineTimer>
 #include <QFile>
 #include <QObject>
 #include <QPointer>
@@ -107,6 +108,7 @@ private:
     qint64 m_sendLeft = 0;
 
     QTimer m_timer;
+    QDeadlineTimer m_headDeadline{QDeadlineTimer::Forever};  // set while a head is incomplete
 };
 
 } // namespace qtus

@@ -8,6 +8,7 @@
 
 #include <QElapsedTimer>
 #include <QTest>
+#include <QTimer>
 
 using namespace qtus;
 
@@ -48,6 +49,7 @@ private slots:
     void idleTimeoutClosesIdleConnections();
     void readTimeout_data();
     void readTimeout();
+    void trickledHeadTimesOut();
     void maxConnections();
     void framingAttacks_data();
     void framingAttacks();
@@ -207,6 +209,28 @@ void tst_IntakeLimits::readTimeout()
     next.sendRequest(wire::head(path));
     QVERIFY(next.waitForResponses(1));
     QCOMPARE(next.responses().at(0).header("Upload-Offset"), QByteArray::number(kept));
+}
+
+void tst_IntakeLimits::trickledHeadTimesOut()
+{
+    // Slowloris: a byte of the head every 100 ms, with a 300 ms read timeout. Each byte
+    // arrives well within the timeout, but the head as a whole must not take longer.
+    ServerUnderTest s;
+    s.config.readTimeout = std::chrono::milliseconds(300);
+    QVERIFY(s.start());
+    const QByteArray head = wire::head(s.createUpload(10));  // ~100 bytes: 10 s at this pace
+    PipelinedClient client;
+    QVERIFY(client.connectTo(s.port()));
+    qsizetype sent = 0;
+    QTimer trickle;
+    connect(&trickle, &QTimer::timeout, &client.socket(), [&] {
+        if (sent < head.size() && client.socket().state() == QAbstractSocket::ConnectedState)
+            client.socket().write(head.mid(sent++, 1));
+    });
+    trickle.start(100);
+    QVERIFY(client.waitForClose(3000));
+    QVERIFY2(sent < head.size() / 2, QByteArray::number(sent).constData());  // closed mid-head
+    QCOMPARE(client.responses().size(), 0);
 }
 
 void tst_IntakeLimits::maxConnections()
