@@ -13,6 +13,8 @@
 # Environment:
 #   BENCH_SCALE=1      sizes and durations (0.1 = a quick run: 102 MiB uploads, 1.6 MiB x 32)
 #   BENCH_RUNS=3       repetitions of every measurement; the table shows medians (RSS: max)
+#   BENCH_ONLY=abcde   which workloads to run (e.g. BENCH_ONLY=de for HEAD and POST only);
+#                      the table leaves the others empty
 #   BENCH_TMPDIR=/var/tmp  where upload directories and the dd file go (must be the disk
 #                      you want measured, not tmpfs)
 #   QTUSD=path         use this qtusd instead of building build-bench/server/qtusd
@@ -28,6 +30,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench_dir="$repo_root/tests/bench"
 scale="${BENCH_SCALE:-1}"
 runs="${BENCH_RUNS:-3}"
+only="${BENCH_ONLY:-abcde}"
 tmp_base="${BENCH_TMPDIR:-/var/tmp}"
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
@@ -36,6 +39,7 @@ log() { echo "bench.sh: $*" >&2; }
 [[ "$scale" =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v s="$scale" 'BEGIN { exit !(s > 0 && s <= 1) }' \
     || die "BENCH_SCALE must be a number in (0, 1], got '$scale'"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
+[[ "$only" =~ ^[a-e]+$ ]] || die "BENCH_ONLY must be workload letters from a-e, got '$only'"
 
 nice_level="${BENCH_NICE:--10}"
 [[ "$nice_level" =~ ^-?[0-9]+$ ]] || die "BENCH_NICE must be an integer, got '$nice_level'"
@@ -269,20 +273,27 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 fs_type="$(findmnt -n -o FSTYPE -T "$work" 2>/dev/null || stat -f -c %T "$work")"
 started=$(date +%s)
 log "scale $scale, $runs run(s), work dir $work ($fs_type), CPU ${idle_check}% busy before start, load average $load_start"
+wants() { [[ "$only" == *"$1"* ]]; }
 for run in $(seq 1 "$runs"); do
-    dd_rate
+    if wants a || wants b || wants c; then dd_rate; fi
     # Servers alternate within each workload, so drift in the machine hits them alike.
-    for kind in qtusd-never tus qtusd-always sink; do
-        upload_workload a "$kind" --size "$big_size"
-    done
-    for kind in qtusd-never tus qtusd-always sink; do
-        upload_workload b "$kind" --size "$big_size" --chunk "$chunk_size"
-    done
-    for kind in qtusd-never tus qtusd-always sink; do
-        upload_workload c "$kind" --size "$conc_size" --count "$conc_count"
-    done
-    for kind in qtusd-never tus; do head_workload "$kind"; done
-    for kind in qtusd-never tus; do post_workload "$kind"; done
+    if wants a; then
+        for kind in qtusd-never tus qtusd-always sink; do
+            upload_workload a "$kind" --size "$big_size"
+        done
+    fi
+    if wants b; then
+        for kind in qtusd-never tus qtusd-always sink; do
+            upload_workload b "$kind" --size "$big_size" --chunk "$chunk_size"
+        done
+    fi
+    if wants c; then
+        for kind in qtusd-never tus qtusd-always sink; do
+            upload_workload c "$kind" --size "$conc_size" --count "$conc_count"
+        done
+    fi
+    if wants d; then for kind in qtusd-never tus; do head_workload "$kind"; done; fi
+    if wants e; then for kind in qtusd-never tus; do post_workload "$kind"; done; fi
 done
 elapsed=$(( $(date +%s) - started ))
 

@@ -64,7 +64,9 @@ function row(label, unit, q, refName, ref, kind, target) {
     ratio = kind === 'pct' || kind === 'info' ? `${((q / ref) * 100).toFixed(0)}%` : `${(q / ref).toFixed(2)}x`
   let targetText = '-'
   let result = 'info'
-  if (kind !== 'info') {
+  if (kind !== 'info' && !Number.isFinite(q)) {
+    result = 'not run'  // BENCH_ONLY left this workload out
+  } else if (kind !== 'info') {
     let ok
     if (kind === 'ratio') {
       targetText = `>= ${target}x`
