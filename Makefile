@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test unit interop bench clean
+.PHONY: deps test-deps configure build run run-admin test unit interop reliability bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -32,7 +32,11 @@ unit: test-deps build
 interop: test-deps build
 	scripts/interop.sh $(BUILD_DIR)/server/qtusd
 
-test: unit interop
+# crash consistency (SIGKILL + restart) and slowloris load against the real qtusd (docs/reliability.md)
+reliability: test-deps build
+	scripts/reliability.sh $(BUILD_DIR)/server/qtusd
+
+test: unit interop reliability
 
 # qtusd next to @tus/server on loopback; prints one table (see docs/performance.md)
 bench:

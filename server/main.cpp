@@ -1,13 +1,17 @@
 // qtusd: the headless tus server. Parses the command line, runs UploadServer until SIGTERM
 // or SIGINT, and maps failures to exit codes (2: bad command line, 1: cannot start).
+#include "logging.h"
 #include "serverconfig.h"
 #include "uploadserver.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +25,24 @@ void onSignal(int)
     [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &byte, 1);
 }
 
+// Every connection and every upload being written holds a descriptor; the usual soft limit
+// of 1024 would be reached before --max-connections (default 1024). Raise it to the hard
+// limit, which needs no privilege.
+void raiseFileLimit()
+{
+    struct rlimit limit = {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max)
+        return;
+    const rlim_t before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+        qCDebug(lcServer) << "raised the open-file limit from" << quint64(before) << "to" << quint64(limit.rlim_cur);
+    } else {
+        const int err = errno;  // logging may change errno
+        qCDebug(lcServer) << "cannot raise the open-file limit from" << quint64(before) << ":" << strerror(err);
+    }
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -32,6 +54,7 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("qtusd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(QTUS_VERSION));
+    raiseFileLimit();
 
     qtus::UploadServer server(config);
     QString error;
