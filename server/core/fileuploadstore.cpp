@@ -24,23 +24,6 @@ StoreStatus statusFromErrno(int error)
     return (error == ENOSPC || error == EDQUOT) ? StoreStatus::Full : StoreStatus::IoError;
 }
 
-bool writeAll(int fd, const QByteArray &bytes)
-{
-    const char *p = bytes.constData();
-    qint64 left = bytes.size();
-    while (left > 0) {
-        const ssize_t n = ::write(fd, p, size_t(left));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        p += n;
-        left -= n;
-    }
-    return true;
-}
-
 QDateTime modificationTime(const struct stat &st)
 {
     return QDateTime::fromMSecsSinceEpoch(qint64(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000, Qt::UTC);
@@ -176,10 +159,14 @@ StoreStatus FileUploadStore::create(UploadInfo &info)
         return statusFromErrno(err);
     }
     ::close(fd);
-    if (!writeInfo(info)) {
-        const int err = errno;
+    if (const InfoFileWrite written = writeInfo(info); !written.ok()) {
+        // No half upload: without both files nobody could resume it, and the client was
+        // told nothing but the error. Removing files frees space, so this works on a full disk.
+        qCWarning(lcStore) << "cannot write the .info of a new upload" << info.id << strerror(written.error);
+        if (written.replaced)
+            ::unlink(QFile::encodeName(infoPath(info.id)).constData());
         ::unlink(path.constData());
-        return statusFromErrno(err);
+        return statusFromErrno(written.error);
     }
     {
         QMutexLocker lock(&m_mutex);
@@ -232,23 +219,39 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
     if (!writer.isOpen())
         return StoreStatus::IoError;
     StoreStatus result = writer.status();
+    if (writer.systemError() != 0)  // why clients get 507/500: the one line an operator needs
+        qCWarning(lcStore).noquote() << "writing upload" << writer.id() << "failed after" << writer.written()
+                                     << "bytes of the request:" << strerror(writer.systemError());
+    // The bytes this request leaves in the upload: those write() accepted (on a full disk,
+    // the ones before the failure, rule P7), or none when they are discarded below. The
+    // offset never passes them, whatever a failed write left in the file.
+    qint64 kept = writer.startOffset() + writer.written();
     if (writer.m_hash && (result != StoreStatus::Ok || !writer.m_bodyComplete
                           || writer.m_hash->result() != writer.m_expectedDigest)) {
         // Rule K2: a body that fails its checksum (or cannot be verified because it did
         // not all arrive) is discarded; the offset goes back to where the request began.
-        if (::ftruncate(writer.m_fd, writer.startOffset()) != 0)
-            qCWarning(lcStore) << "cannot discard a failed chunk of" << writer.id() << strerror(errno);
+        kept = writer.startOffset();
         if (result == StoreStatus::Ok)
             result = StoreStatus::ChecksumMismatch;
     }
-    if (m_fsync == FsyncPolicy::Always && ::fdatasync(writer.m_fd) != 0) {
+    struct stat st;
+    if (::fstat(writer.m_fd, &st) == 0 && st.st_size > kept && ::ftruncate(writer.m_fd, kept) != 0)
+        qCWarning(lcStore) << "cannot discard bytes past" << kept << "of" << writer.id() << strerror(errno);
+    if (m_fsync == FsyncPolicy::Always && storageCalls().fdatasync(writer.m_fd) != 0) {
         const int err = errno;  // logging may change errno
         qCWarning(lcStore) << "fdatasync failed for" << writer.id() << strerror(err);
+        // Which of this request's bytes reached the disk is unknown (the kernel may have
+        // dropped the failed pages and reports that only once), so none is acknowledged.
+        // Nor is the file left longer than the offset: a restart takes its length as the offset.
+        kept = writer.startOffset();
+        if (::ftruncate(writer.m_fd, kept) != 0)
+            qCWarning(lcStore) << "cannot discard unsynced bytes of" << writer.id() << strerror(errno);
         result = statusFromErrno(err);
     }
     ::futimens(writer.m_fd, nullptr);  // last activity survives a restart through the mtime
-    struct stat st;
-    const qint64 length = ::fstat(writer.m_fd, &st) == 0 ? qint64(st.st_size) : writer.startOffset() + writer.written();
+    // A file shorter than expected (truncated behind our back) wins: never report bytes
+    // that are not there. A longer one was trimmed above, or openWriter() trims it next time.
+    const qint64 length = ::fstat(writer.m_fd, &st) == 0 ? qMin<qint64>(st.st_size, kept) : kept;
     writer.close();
 
     UploadInfo info;
@@ -268,10 +271,14 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
         }
         info = *it;
     }
-    if (completedNow && !writeInfo(info)) {
-        const int err = errno;
-        qCWarning(lcStore) << "cannot record completion of" << info.id << strerror(err);
-        result = statusFromErrno(err);
+    // The bytes are durable and the offset is the length, so the upload is complete whether or
+    // not its .info says so: a failed write keeps the old, valid .info, and open() derives the
+    // completion from the data file's length. Answering 507 here would report a failure for
+    // a request whose every byte was stored.
+    if (completedNow) {
+        if (const InfoFileWrite written = writeInfo(info); !written.ok())
+            qCWarning(lcStore) << "cannot record completion of" << info.id << "in its .info (derived again at restart):"
+                               << strerror(written.error);
     }
     writer.m_lock.release();
     if (after)
@@ -294,8 +301,14 @@ StoreStatus FileUploadStore::declareLength(const QString &id, qint64 length, Upl
     }
     info.size = length;
     info.sizeIsDeferred = false;
-    if (!writeInfo(info))
-        return statusFromErrno(errno);
+    const InfoFileWrite written = writeInfo(info);
+    if (!written.ok()) {
+        qCWarning(lcStore) << "cannot declare the length of" << id << strerror(written.error);
+        // Unless the new .info is in place already (only its directory sync failed), the old
+        // one stays and the length stays deferred; the index follows what the disk holds.
+        if (!written.replaced)
+            return statusFromErrno(written.error);
+    }
     {
         QMutexLocker lock(&m_mutex);
         auto it = m_index.find(id);
@@ -307,7 +320,7 @@ StoreStatus FileUploadStore::declareLength(const QString &id, qint64 length, Upl
     }
     if (after)
         *after = info;
-    return StoreStatus::Ok;
+    return written.ok() ? StoreStatus::Ok : statusFromErrno(written.error);
 }
 
 StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed)
@@ -350,35 +363,10 @@ StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, QStri
     return known ? StoreStatus::Ok : StoreStatus::NotFound;
 }
 
-bool FileUploadStore::writeInfo(const UploadInfo &info) const
+InfoFileWrite FileUploadStore::writeInfo(const UploadInfo &info) const
 {
-    const QByteArray finalPath = QFile::encodeName(infoPath(info.id));
-    const QByteArray tempPath = finalPath + tempSuffix;
-    const int fd = ::open(tempPath.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return false;
-    bool ok = writeAll(fd, toInfoJson(info, m_expireAfter));
-    if (ok && m_fsync == FsyncPolicy::Always)
-        ok = ::fsync(fd) == 0;
-    const int err = errno;
-    ::close(fd);
-    if (!ok || ::rename(tempPath.constData(), finalPath.constData()) != 0) {
-        const int renameErr = ok ? errno : err;
-        ::unlink(tempPath.constData());
-        errno = renameErr;
-        return false;
-    }
-    return m_fsync == FsyncPolicy::Never || syncDirectory();
-}
-
-bool FileUploadStore::syncDirectory() const
-{
-    const int fd = ::open(QFile::encodeName(m_dir).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    const bool ok = ::fsync(fd) == 0;
-    ::close(fd);
-    return ok;
+    const QByteArray path = QFile::encodeName(infoPath(info.id));
+    return replaceInfoFile(path, path + tempSuffix, toInfoJson(info, m_expireAfter), m_fsync);
 }
 
 QString FileUploadStore::newUploadId()

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "serverconfig.h"
 #include "uploadinfo.h"
+#include "uploadinfofile.h"
 #include "uploadwriter.h"
 
 #include <QHash>
@@ -47,7 +48,9 @@ public:
     // The lock must be held for lock.id(). maxSize (0 = none) bounds deferred-length uploads.
     StoreStatus openWriter(UploadLock lock, qint64 maxSize, UploadWriter *writer);
     // Makes the writer's bytes durable (per FsyncPolicy), then visible; releases the lock.
-    // Returns the writer's own failure if it had one, after committing what was written.
+    // Returns the writer's own failure if it had one, after committing what was written
+    // (on a full disk: the bytes before the failure). When the sync fails, none of this
+    // request's bytes is kept and the offset stays where the request began.
     StoreStatus commit(UploadWriter &writer, UploadInfo *after = nullptr);
     // creation-defer-length: sets the length once. The caller holds the upload's lock.
     StoreStatus declareLength(const QString &id, qint64 length, UploadInfo *after = nullptr);
@@ -87,8 +90,7 @@ signals:
 
 private:
     std::optional<UploadInfo> loadOne(const QString &id, QString *why) const;
-    bool writeInfo(const UploadInfo &info) const;
-    bool syncDirectory() const;
+    InfoFileWrite writeInfo(const UploadInfo &info) const;
 
     const QString m_dir;
     const FsyncPolicy m_fsync;

@@ -27,7 +27,7 @@ TusErrorDescription describe(TusError error)
     case TusError::ContentLengthInvalid: return {400, "invalid Content-Length header"};
     case TusError::Locked: return {423, "upload is being written by another request"};
     case TusError::StorageFull: return {507, "no space left on the upload storage"};
-    case TusError::StorageFailure: return {500, "storage error"};
+    case TusError::StorageFailure: return {500, "I/O error on the upload storage"};
     case TusError::ChecksumMismatch: return {460, "Checksum Mismatch"};
     case TusError::ChecksumAlgorithmUnsupported: return {400, "unsupported checksum algorithm"};
     case TusError::ChecksumInvalid: return {400, "invalid Upload-Checksum header"};

@@ -370,9 +370,17 @@ TusResponse TusHandler::finishBody(PendingBody &body, bool bodyComplete)
     if (bodyComplete)
         body.writer.markBodyComplete();
     UploadInfo info;
+    const QString id = body.writer.id();
     const StoreStatus status = m_store.commit(body.writer, &info);
     TusResponse r = std::move(body.success);
     if (status != StoreStatus::Ok) {
+        // A creation whose body failed (full disk, I/O error, checksum, too long) is answered
+        // without Location, so no client can resume it: remove it rather than let it hold
+        // space until it expires.
+        if (r.status == 201) {
+            if (UploadLock lock = m_locks.tryLock(id); lock.isHeld())
+                m_store.remove(id);
+        }
         r = errorResponse(storeError(status));
     } else {
         r.setHeader("Upload-Offset", QByteArray::number(info.offset));

@@ -8,6 +8,14 @@
 
 namespace qtus {
 
+namespace {
+StorageCalls currentStorageCalls;
+} // namespace
+
+const StorageCalls &storageCalls() { return currentStorageCalls; }
+
+void setStorageCallsForTesting(const StorageCalls &calls) { currentStorageCalls = calls; }
+
 UploadWriter::UploadWriter(UploadWriter &&other) noexcept
     : m_lock(std::move(other.m_lock)),
       m_fd(std::exchange(other.m_fd, -1)),
@@ -15,6 +23,7 @@ UploadWriter::UploadWriter(UploadWriter &&other) noexcept
       m_written(other.m_written),
       m_limit(other.m_limit),
       m_status(other.m_status),
+      m_systemError(other.m_systemError),
       m_hash(std::move(other.m_hash)),
       m_expectedDigest(other.m_expectedDigest),
       m_bodyComplete(other.m_bodyComplete)
@@ -31,6 +40,7 @@ UploadWriter &UploadWriter::operator=(UploadWriter &&other) noexcept
         m_written = other.m_written;
         m_limit = other.m_limit;
         m_status = other.m_status;
+        m_systemError = other.m_systemError;
         m_hash = std::move(other.m_hash);
         m_expectedDigest = other.m_expectedDigest;
         m_bodyComplete = other.m_bodyComplete;
@@ -59,12 +69,11 @@ StoreStatus UploadWriter::append(const char *data, qint64 size)
     if (m_hash)
         m_hash->addData(QByteArrayView(data, size));
     while (size > 0) {
-        const ssize_t n = ::write(m_fd, data, size_t(size));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return m_status = (errno == ENOSPC || errno == EDQUOT) ? StoreStatus::Full : StoreStatus::IoError;
-        }
+        const ssize_t n = storageCalls().write(m_fd, data, size_t(size));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)  // 0: no progress and no reason; never spin on it
+            return failWith(n < 0 ? errno : EIO);
         data += n;
         size -= n;
         m_written += n;
@@ -80,7 +89,7 @@ StoreStatus UploadWriter::appendFile(const QString &path, qint64 length)
         return m_status = StoreStatus::LimitExceeded;
     const int source = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (source < 0)
-        return m_status = StoreStatus::IoError;
+        return failWith(errno);
     qint64 left = length;
     bool kernelCopy = true;
     QByteArray buffer;
@@ -105,7 +114,7 @@ StoreStatus UploadWriter::appendFile(const QString &path, qint64 length)
         if (n <= 0) {  // an error, or the source is shorter than its recorded length
             const int err = errno;
             ::close(source);
-            return m_status = (n < 0 && (err == ENOSPC || err == EDQUOT)) ? StoreStatus::Full : StoreStatus::IoError;
+            return failWith(n < 0 ? err : EIO);
         }
         if (kernelCopy)
             m_written += n;
@@ -113,6 +122,12 @@ StoreStatus UploadWriter::appendFile(const QString &path, qint64 length)
     }
     ::close(source);
     return StoreStatus::Ok;
+}
+
+StoreStatus UploadWriter::failWith(int error)
+{
+    m_systemError = error;
+    return m_status = (error == ENOSPC || error == EDQUOT) ? StoreStatus::Full : StoreStatus::IoError;
 }
 
 void UploadWriter::expectChecksum(QCryptographicHash::Algorithm algorithm, const QByteArray &digest)

@@ -8,8 +8,24 @@
 #include <QCryptographicHash>
 #include <QString>
 #include <memory>
+#include <unistd.h>
 
 namespace qtus {
+
+// The system calls that put upload bytes and .info files on disk. Production always uses the
+// real ones. The setter exists for tests only (tests/core/tst_storagefaults.cpp): they swap
+// in calls that fail the way a full or broken disk does (a short write, then ENOSPC; EIO
+// from fdatasync), because filling a real disk is slow and needs root. Swap them only while
+// no request or cleanup pass runs; the calls are read without a lock.
+struct StorageCalls
+{
+    ssize_t (*write)(int fd, const void *data, size_t size) = ::write;
+    int (*fdatasync)(int fd) = ::fdatasync;  // an upload's data file at commit
+    int (*fsync)(int fd) = ::fsync;          // .info temp files and the upload directory
+};
+const StorageCalls &storageCalls();
+// Test-only. StorageCalls{} puts the real calls back.
+void setStorageCallsForTesting(const StorageCalls &calls);
 
 enum class StoreStatus {
     Ok,
@@ -38,7 +54,11 @@ public:
     qint64 remaining() const { return m_limit < 0 ? -1 : m_limit - m_written; }
     // The first failure, sticky: once an append fails, later appends fail the same way.
     StoreStatus status() const { return m_status; }
+    // The errno behind a Full or IoError status (0 otherwise), for the log.
+    int systemError() const { return m_systemError; }
 
+    // On Full or IoError, written() counts the bytes write() accepted before the failure;
+    // commit() keeps them only once they are durable.
     StoreStatus append(const char *data, qint64 size);
 
     // Appends length bytes of another file (the concatenation extension) without reading
@@ -54,6 +74,7 @@ public:
 private:
     friend class FileUploadStore;
     void close();
+    StoreStatus failWith(int error);
 
     UploadLock m_lock;
     int m_fd = -1;
@@ -61,6 +82,7 @@ private:
     qint64 m_written = 0;
     qint64 m_limit = -1;
     StoreStatus m_status = StoreStatus::Ok;
+    int m_systemError = 0;
     std::unique_ptr<QCryptographicHash> m_hash;
     QByteArray m_expectedDigest;
     bool m_bodyComplete = false;
