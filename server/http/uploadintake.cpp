@@ -216,6 +216,8 @@ void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)
     m_chunked = head.chunked;
     m_decoder.reset();
     m_bodyLeft = contentLength;
+    m_bodyProgress = 0;
+    m_bodyClockRunning = false;
     m_state = State::Body;
     if (!m_chunked && m_bodyLeft == 0)
         finishBody(std::nullopt);
@@ -223,6 +225,7 @@ void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)
 
 void UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
 {
+    m_bodyProgress += size;
     UploadWriter &writer = m_body->writer;
     if (!m_chunked) {
         const qint64 n = qMin(size, m_bodyLeft);
@@ -307,7 +310,7 @@ void UploadIntake::startSending(const TusResponse &response, bool keepAlive)
     respond(response, false, !keepAlive);
     m_sendLeft = response.bodyFileLength;
     m_state = State::Sending;
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &UploadIntake::sendMore, Qt::UniqueConnection);
+    connect(m_socket, &QAbstractSocket::bytesWritten, this, &UploadIntake::sendMore, Qt::UniqueConnection);
     sendMore();
 }
 
@@ -379,7 +382,7 @@ void UploadIntake::drainAndClose()
 
 void UploadIntake::onDisconnected()
 {
-    if (m_state == State::Body)
+    if (m_state == State::Body && m_socket && m_socket->isReadable())
         process();  // bytes still in the socket buffer are part of the body: keep them
     commitInterrupted("client disconnected");
     m_state = State::Closed;
@@ -425,7 +428,16 @@ void UploadIntake::armTimer()
         return;
     }
     qint64 ms = timeout.count();
-    if (partialHead) {
+    if (m_state == State::Body) {
+        // The read timeout restarts only when the body made progress: at least
+        // minBodyProgress bytes since the last restart. A client that sends a byte every few
+        // seconds would otherwise hold the connection and the upload's lock for as long as
+        // it likes; any real client, however slow, brings 1 KiB within a read timeout.
+        if (m_bodyClockRunning && m_bodyProgress < minBodyProgress)
+            return;
+        m_bodyClockRunning = true;
+        m_bodyProgress = 0;
+    } else if (partialHead) {
         // A head must arrive whole within the read timeout of its first byte. Restarting the
         // timer per byte would let a client that sends one byte every few seconds hold the
         // connection for hours (slowloris; tests/reliability/slowloris.py).

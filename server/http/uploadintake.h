@@ -29,6 +29,7 @@
 #include <QTimer>
 #include <optional>
 
+class QAbstractSocket;
 class QTcpSocket;
 
 namespace qtus {
@@ -63,6 +64,8 @@ private:
     // the connection is closed: they cannot stay in the socket, where QHttpServer reads.
     static constexpr qint64 maxBytesAheadOfDownload = socketBufferSize;
     static constexpr qint64 maxBytesAheadOfHook = 16 * 1024 * 1024;
+    // A body must bring this many bytes per read timeout to keep its connection (armTimer).
+    static constexpr qint64 minBodyProgress = 1024;
 
     void onReadyRead();
     void onDisconnected();
@@ -85,7 +88,9 @@ private:
     void armTimer();
     TusRequest toTusRequest(const RequestHead &head) const;
 
-    QPointer<QTcpSocket> m_socket;
+    // Held as what it still is while ~QAbstractSocket emits disconnected (a server stop with
+    // a body in flight): using it as a QTcpSocket then is undefined behaviour (UBSan).
+    QPointer<QAbstractSocket> m_socket;
     TusHandler &m_handler;
     QPointer<UploadHooks> m_hooks;
     const IntakeLimits m_limits;
@@ -98,6 +103,8 @@ private:
     // The request whose body is streaming.
     std::optional<PendingBody> m_body;
     qint64 m_bodyLeft = 0;       // for Content-Length bodies
+    qint64 m_bodyProgress = 0;   // body bytes since the read timeout last restarted
+    bool m_bodyClockRunning = false;
     bool m_chunked = false;
     ChunkedDecoder m_decoder;
     bool m_keepAlive = true;

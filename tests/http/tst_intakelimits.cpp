@@ -50,6 +50,7 @@ private slots:
     void readTimeout_data();
     void readTimeout();
     void trickledHeadTimesOut();
+    void trickledBodyTimesOut();
     void maxConnections();
     void framingAttacks_data();
     void framingAttacks();
@@ -231,6 +232,32 @@ void tst_IntakeLimits::trickledHeadTimesOut()
     QVERIFY(client.waitForClose(3000));
     QVERIFY2(sent < head.size() / 2, QByteArray::number(sent).constData());  // closed mid-head
     QCOMPARE(client.responses().size(), 0);
+}
+
+void tst_IntakeLimits::trickledBodyTimesOut()
+{
+    // A body byte every 50 ms: never silent for the 300 ms read timeout, but far below
+    // 1 KiB per timeout. The connection closes and the bytes that arrived are kept.
+    ServerUnderTest s;
+    s.config.readTimeout = std::chrono::milliseconds(300);
+    QVERIFY(s.start());
+    const QByteArray path = s.createUpload(5000);
+    const QByteArray data = patternBytes(5000, 3);
+    PipelinedClient client;
+    QVERIFY(client.connectTo(s.port()));
+    client.sendBytes(wire::patchHead(path, 0, 5000));
+    qsizetype sent = 0;
+    QTimer trickle;
+    connect(&trickle, &QTimer::timeout, &client.socket(), [&] {
+        if (sent < data.size() && client.socket().state() == QAbstractSocket::ConnectedState)
+            client.socket().write(data.mid(sent++, 1));
+    });
+    trickle.start(50);
+    QVERIFY(client.waitForClose(3000));
+    trickle.stop();
+    QVERIFY2(sent < 100, QByteArray::number(sent).constData());
+    QTRY_VERIFY(s.offset(path) > 0);
+    QVERIFY(s.offset(path) <= sent);  // what arrived is kept, nothing more is claimed
 }
 
 void tst_IntakeLimits::maxConnections()
