@@ -8,7 +8,9 @@ namespace qtus {
 
 std::optional<qint64> parseNonNegativeInteger(const QByteArray &text)
 {
-    if (text.isEmpty() || text.size() > 19)
+    // No cap on the number of digits: leading zeros are allowed ("007"), and the overflow
+    // check below is what bounds the value.
+    if (text.isEmpty())
         return std::nullopt;
     qint64 value = 0;
     for (const char c : text) {

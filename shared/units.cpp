@@ -26,6 +26,11 @@ std::optional<NumberAndUnit> splitNumber(QStringView text)
     const auto number = parseNonNegativeInteger(text.left(i).toLatin1());
     if (!number)
         return std::nullopt;
+    // Units are ASCII; toLower() below would otherwise read the Kelvin sign (U+212A) as 'k'.
+    for (const QChar c : text.mid(i)) {
+        if (c.unicode() >= 128)
+            return std::nullopt;
+    }
     return NumberAndUnit{*number, text.mid(i).toString().toLower()};
 }
 

@@ -53,8 +53,15 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
 {
     const qsizetype lineEnd = buffer.indexOf("\r\n");
     if (lineEnd < 0 || lineEnd > limits.maxRequestLine) {
-        if (lineEnd > limits.maxRequestLine || buffer.size() > limits.maxRequestLine)
+        // The verdict must not depend on where a read ended: a line of exactly the limit may
+        // have arrived with the CR of its CRLF but not yet the LF, and is not too long.
+        const qsizetype lineSoFar = lineEnd >= 0 ? lineEnd : buffer.size() - (buffer.endsWith('\r') ? 1 : 0);
+        if (lineSoFar > limits.maxRequestLine)
             return invalid(TusError::RequestLineTooLong);
+        // A line that fits, but not with the CRLFs still to come: wait no longer than the
+        // head may be (with maxRequestLine == maxHeaderSize this is the limit that bites).
+        if (buffer.size() >= limits.maxHeaderSize)
+            return invalid(TusError::HeaderTooLarge);
         return {};
     }
     const qsizetype end = buffer.indexOf("\r\n\r\n");
@@ -108,7 +115,10 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
             return invalid(TusError::MalformedHeader);
         const QByteArray value = line.mid(colon + 1).trimmed();
         for (const char c : value) {
-            if ((c < ' ' && c != '\t') || c == 127)
+            // Unsigned: bytes >= 0x80 (obs-text, e.g. UTF-8) are allowed field content
+            // (RFC 9110 section 5.5); only controls are refused.
+            const auto byte = static_cast<unsigned char>(c);
+            if ((byte < ' ' && byte != '\t') || byte == 127)
                 return invalid(TusError::MalformedHeader);
         }
         h.headers.append({name, value});

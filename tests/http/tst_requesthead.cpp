@@ -32,6 +32,7 @@ private slots:
     void fields_data();
     void fields();
     void everyPrefixOfAHeadIsIncomplete();
+    void everyPrefixIsIncompleteAtExactLimits();
     void limitsAreInclusive();
 };
 
@@ -65,6 +66,14 @@ void tst_RequestHead::verdict_data()
                                                   << 256 << 64 << Status::Invalid << TusError::HeaderTooLarge << 431;
     QTest::addRow("431 before the head ends") << QByteArray("HEAD / HTTP/1.1\r\nX-Pad: " + QByteArray(300, 'p'))
                                               << 256 << 64 << Status::Invalid << TusError::HeaderTooLarge << 431;
+    // Found by fuzz_requesthead: a request line of exactly the limit, read up to the CR of
+    // its CRLF, was answered 414 although the whole line is accepted.
+    const QByteArray line25 = "HEAD /aaaaaaaaaa HTTP/1.1";
+    QTest::addRow("line at the limit, LF still to come") << line25 + '\r' << H << 25 << Status::Incomplete << ok << 0;
+    QTest::addRow("414 line over the limit, LF still to come") << line25 + '\r' << H << 24 << Status::Invalid
+                                                               << TusError::RequestLineTooLong << 414;
+    QTest::addRow("431 line fits, the head cannot") << line25 << 25 << 25 << Status::Invalid << TusError::HeaderTooLarge
+                                                    << 431;
 
     // Content-Length ambiguity
     QTest::addRow("two Content-Length fields differ")
@@ -121,6 +130,10 @@ void tst_RequestHead::verdict_data()
                                            << TusError::MalformedHeader << 400;
     QTest::addRow("NUL in value") << head("HEAD / HTTP/1.1", QByteArray("X-A: a\0z\r\n", 10)) << H << L << Status::Invalid
                                   << TusError::MalformedHeader << 400;
+    // Found in review next to fuzz_requesthead: a signed char made every byte >= 0x80 a
+    // "control character", so a UTF-8 field value got 400.
+    QTest::addRow("obs-text in value is content") << head("HEAD / HTTP/1.1", "X-Name: caf\xc3\xa9\r\n") << H << L
+                                                  << Status::Complete << ok << 0;
     QTest::addRow("DEL in value") << head("HEAD / HTTP/1.1", "X-A: a\x7fz\r\n") << H << L << Status::Invalid
                                   << TusError::MalformedHeader << 400;
     QTest::addRow("bare CR in value") << head("HEAD / HTTP/1.1", "X-A: a\rz\r\n") << H << L << Status::Invalid
@@ -189,6 +202,9 @@ void tst_RequestHead::fields_data()
     const QByteArray expectOther = head("PATCH /f HTTP/1.1", "Expect: something\r\n");
     QTest::addRow("other Expect") << expectOther << QByteArray("PATCH") << QByteArray("/f") << 1 << qint64(-1) << false << true
                                   << false << int(expectOther.size());
+    const QByteArray padded = head("PATCH /f HTTP/1.1", "Content-Length: 0000000000000000000000007\r\n");
+    QTest::addRow("zero-padded Content-Length (C1: digits, any number)")
+        << padded << QByteArray("PATCH") << QByteArray("/f") << 1 << qint64(7) << false << true << false << int(padded.size());
     const QByteArray duplicates = head("PATCH /f HTTP/1.1", "Content-Length: 7\r\nContent-Length: 7\r\n");
     QTest::addRow("duplicate identical lengths") << duplicates << QByteArray("PATCH") << QByteArray("/f") << 1 << qint64(7)
                                                  << false << true << false << int(duplicates.size());
@@ -231,6 +247,19 @@ void tst_RequestHead::everyPrefixOfAHeadIsIncomplete()
         QVERIFY2(r.status == Status::Incomplete, qPrintable(QStringLiteral("prefix of %1 bytes").arg(n)));
     }
     QCOMPARE(parseRequestHead(full, HeadLimits()).status, Status::Complete);
+}
+
+void tst_RequestHead::everyPrefixIsIncompleteAtExactLimits()
+{
+    // The same at the tightest limits a head fits in, where the old request-line check
+    // answered 414 to the prefix ending in the CR of the request line (fuzz_requesthead).
+    const QByteArray full = head("PATCH /files/abc HTTP/1.1", "Content-Length: 3\r\n");
+    const HeadLimits exact{full.size(), full.indexOf("\r\n")};
+    for (qsizetype n = 0; n < full.size(); ++n) {
+        const HeadParseResult r = parseRequestHead(full.left(n), exact);
+        QVERIFY2(r.status == Status::Incomplete, qPrintable(QStringLiteral("prefix of %1 bytes").arg(n)));
+    }
+    QCOMPARE(parseRequestHead(full, exact).status, Status::Complete);
 }
 
 void tst_RequestHead::limitsAreInclusive()

@@ -34,6 +34,12 @@ void tst_Units::byteSize_data()
     QTest::addRow("fraction") << "1.5G" << false << qint64(0);
     QTest::addRow("overflow") << "9999999999T" << false << qint64(0);
     QTest::addRow("past int64") << "9223372036854775808" << false << qint64(0);
+    // Found by fuzz_headervalues: more than 19 digits were refused even when they are
+    // leading zeros (rule C1 bounds the value, not the spelling).
+    QTest::addRow("zero-padded past 19 digits") << "0000000000000000000004K" << true << qint64(4096);
+    QTest::addRow("zero-padded past int64") << "00009223372036854775808" << false << qint64(0);
+    // fuzz_units' ASCII invariant: QString::toLower() maps the Kelvin sign (U+212A) to 'k'.
+    QTest::addRow("Kelvin sign is not K") << QStringLiteral("5\u212A") << false << qint64(0);
 }
 
 void tst_Units::byteSize()
@@ -63,6 +69,7 @@ void tst_Units::duration_data()
     QTest::addRow("unit only") << "h" << false << qint64(0);
     QTest::addRow("weeks unsupported") << "2w" << false << qint64(0);
     QTest::addRow("overflow") << "999999999999999d" << false << qint64(0);
+    QTest::addRow("zero-padded past 19 digits") << "0000000000000000000090s" << true << qint64(90000);
 }
 
 void tst_Units::duration()
