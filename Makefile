@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test unit interop reliability bench clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz sanitize bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,7 +36,19 @@ interop: test-deps build
 reliability: test-deps build
 	scripts/reliability.sh $(BUILD_DIR)/server/qtusd
 
-test: unit interop reliability
+# libFuzzer harnesses under ASan+UBSan, FUZZ_SECONDS (default 60) each, in build-fuzz/
+fuzz: test-deps
+	@JOBS=$(JOBS) scripts/fuzz.sh
+
+# the Qt Test suites and the interop run again, built with ASan+UBSan(+LSan) in build-asan/
+sanitize: test-deps
+	@JOBS=$(JOBS) scripts/sanitize.sh
+
+# the quick loop while developing (about 5 minutes): everything but fuzz and sanitize
+check: unit interop reliability
+
+# every test (about 30 minutes on 2 cores): what CI runs
+test: check fuzz sanitize
 
 # qtusd next to @tus/server on loopback; prints one table (see docs/performance.md)
 bench:

@@ -10,6 +10,7 @@ packages=(
 )
 if [ "${QTUS_TEST_DEPS:-0}" = 1 ]; then
     packages+=(curl python3 python3-tuspy)
+    packages+=(clang libclang-rt-14-dev)   # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -51,6 +51,13 @@ int main(int argc, char *argv[])
     if (const auto exitCode = qtus::takeCommandLine(argc, argv, QStringLiteral("qtusd"), &config))
         return *exitCode;
 
+    // Qt's own event dispatcher instead of GLib's: with GLib, every change of a socket's write
+    // notifier wakes the loop through an eventfd, three write() calls per HEAD answer instead
+    // of one (strace); the HEAD benchmark runs about a fifth faster without. Set before the
+    // application object, which picks the dispatcher. Any value of QT_NO_GLIB disables GLib,
+    // so one set by the user is left as it is.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("qtusd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(QTUS_VERSION));

@@ -25,7 +25,7 @@ struct Options
     QCommandLineOption shutdownTimeout{QStringLiteral("shutdown-timeout"), QStringLiteral("How long a graceful stop waits for uploads in flight (default 10s)."), QStringLiteral("duration")};
     QCommandLineOption maxHeaderSize{QStringLiteral("max-header-size"), QStringLiteral("Largest request head (request line and headers); larger ones get 431 (default 16K)."), QStringLiteral("size")};
     QCommandLineOption idleTimeout{QStringLiteral("idle-timeout"), QStringLiteral("Close a keep-alive connection idle this long between requests; 0 = never (default 60s)."), QStringLiteral("duration")};
-    QCommandLineOption readTimeout{QStringLiteral("read-timeout"), QStringLiteral("Close a connection whose request makes no progress this long, keeping what arrived; 0 = never (default 60s)."), QStringLiteral("duration")};
+    QCommandLineOption readTimeout{QStringLiteral("read-timeout"), QStringLiteral("A request head must arrive within this time of its first byte, and a body must bring 1 KiB per period; else the connection closes, keeping what arrived; 0 = never (default 60s)."), QStringLiteral("duration")};
     QCommandLineOption maxConnections{QStringLiteral("max-connections"), QStringLiteral("Most open connections; more get 503 (default 1024)."), QStringLiteral("count")};
     QCommandLineOption corsOrigins{QStringLiteral("cors-origins"), QStringLiteral("Origins allowed by CORS: '*' (default), a comma-separated list, or 'none'."), QStringLiteral("origins")};
     QCommandLineOption behindProxy{QStringLiteral("behind-proxy"), QStringLiteral("Trust X-Forwarded-Proto/-Host/-Port and Forwarded when building upload URLs.")};
