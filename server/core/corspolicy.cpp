@@ -17,21 +17,22 @@ bool CorsPolicy::isPreflight(const TusRequest &request)
         && request.hasHeader("Access-Control-Request-Method");
 }
 
+// QByteArrayLiteral: static data, no allocation per response.
 QByteArray CorsPolicy::exposedHeaders()
 {
-    return "Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Upload-Defer-Length, "
+    return QByteArrayLiteral("Location, Upload-Offset, Upload-Length, Upload-Expires, Upload-Metadata, Upload-Defer-Length, "
            "Upload-Concat, Upload-Checksum, Tus-Version, Tus-Resumable, Tus-Extension, Tus-Max-Size, "
-           "Tus-Checksum-Algorithm, Content-Disposition, Content-Range";
+           "Tus-Checksum-Algorithm, Content-Disposition, Content-Range");
 }
 
 QByteArray CorsPolicy::allowedHeaders()
 {
-    return "Authorization, Origin, X-Requested-With, X-Request-ID, X-HTTP-Method-Override, Content-Type, "
+    return QByteArrayLiteral("Authorization, Origin, X-Requested-With, X-Request-ID, X-HTTP-Method-Override, Content-Type, "
            "Upload-Length, Upload-Offset, Tus-Resumable, Upload-Metadata, Upload-Defer-Length, Upload-Concat, "
-           "Upload-Checksum, Range";
+           "Upload-Checksum, Range");
 }
 
-QByteArray CorsPolicy::allowedMethods() { return "POST, GET, HEAD, PATCH, DELETE, OPTIONS"; }
+QByteArray CorsPolicy::allowedMethods() { return QByteArrayLiteral("POST, GET, HEAD, PATCH, DELETE, OPTIONS"); }
 
 QByteArray CorsPolicy::allowOrigin(const QByteArray &origin) const
 {

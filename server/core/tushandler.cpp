@@ -111,13 +111,15 @@ TusHandler::Route TusHandler::route(const TusRequest &request) const
     return r;
 }
 
-QByteArrayList TusHandler::allowedMethods(Target target) const
+const QByteArrayList &TusHandler::allowedMethods(Target target) const
 {
+    // Built once: every request is checked against one of these.
+    static const QByteArrayList collection{"POST", "OPTIONS"};
+    static const QByteArrayList withDownloads{"GET", "HEAD", "PATCH", "DELETE", "OPTIONS"};
+    static const QByteArrayList upload{"HEAD", "PATCH", "DELETE", "OPTIONS"};
     if (target == Target::Collection)
-        return {"POST", "OPTIONS"};
-    if (m_downloads)
-        return {"GET", "HEAD", "PATCH", "DELETE", "OPTIONS"};
-    return {"HEAD", "PATCH", "DELETE", "OPTIONS"};
+        return collection;
+    return m_downloads ? withDownloads : upload;
 }
 
 std::optional<TusError> TusHandler::checkVersion(const TusRequest &request) const

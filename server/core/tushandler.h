@@ -77,7 +77,7 @@ private:
     Route route(const TusRequest &request) const;
     TusResponse dispatch(const TusRequest &request, const Route &r);
     BodyDecision startRoutedBody(const TusRequest &head, qint64 contentLength);
-    QByteArrayList allowedMethods(Target target) const;
+    const QByteArrayList &allowedMethods(Target target) const;
     std::optional<TusError> checkVersion(const TusRequest &request) const;
     std::optional<TusError> findLive(const QString &id, UploadInfo *info) const;
 

@@ -113,13 +113,7 @@ void UploadIntake::processHead()
     }
     const RequestHead &head = parsed.head;
     TusRequest request = toTusRequest(head);
-    if (m_handler.takesUploadBody(request)) {
-        m_in.remove(0, head.size);
-        if (m_hooks && m_hooks->hasPreCreate() && m_handler.isCreation(request))
-            awaitPreCreateHook(head, std::move(request));
-        else
-            startUploadBody(head, std::move(request));
-    } else if (request.method == "HEAD" && !head.hasBody()) {
+    if (request.method == "HEAD" && !head.hasBody() && !request.hasHeader("X-HTTP-Method-Override")) {
         // The offset check every resuming client sends, and the hottest request there is:
         // answered here from the index. Handing it to QHttpServer would cost twice the work
         // of the answer itself (pushing the head back and parsing it again; docs/performance.md).
@@ -127,6 +121,12 @@ void UploadIntake::processHead()
         respond(m_handler.handle(request), true, !head.keepAlive);
         if (!head.keepAlive)
             closeGracefully();
+    } else if (m_handler.takesUploadBody(request)) {
+        m_in.remove(0, head.size);
+        if (m_hooks && m_hooks->hasPreCreate() && m_handler.isCreation(request))
+            awaitPreCreateHook(head, std::move(request));
+        else
+            startUploadBody(head, std::move(request));
     } else if (request.method == "GET" && !head.hasBody()) {
         // Downloads stream from the file in bounded pieces; QHttpServer would read it whole.
         m_in.remove(0, head.size);
