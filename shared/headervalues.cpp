@@ -53,4 +53,32 @@ QByteArray httpDate(const QDateTime &when)
     return QByteArray(out, sizeof out - 1);
 }
 
+QString isoDateUtc(const QDateTime &when)
+{
+    if (!when.isValid())
+        return QString();
+    const qint64 msecs = when.toMSecsSinceEpoch();
+    const qint64 seconds = msecs >= 0 ? msecs / 1000 : (msecs - 999) / 1000;  // floor
+    const int millis = int(msecs - seconds * 1000);
+    const time_t t = time_t(seconds);
+    struct tm fields = {};
+    if (!gmtime_r(&t, &fields) || fields.tm_year + 1900 < 0 || fields.tm_year + 1900 > 9999)
+        return when.toUTC().toString(Qt::ISODateWithMs);  // years Qt writes its own way
+    char out[] = "YYYY-MM-DDThh:mm:ss.zzzZ";
+    const auto two = [&out](int at, int value) {
+        out[at] = char('0' + value / 10);
+        out[at + 1] = char('0' + value % 10);
+    };
+    two(0, (fields.tm_year + 1900) / 100);
+    two(2, (fields.tm_year + 1900) % 100);
+    two(5, fields.tm_mon + 1);
+    two(8, fields.tm_mday);
+    two(11, fields.tm_hour);
+    two(14, fields.tm_min);
+    two(17, fields.tm_sec);
+    out[20] = char('0' + millis / 100);
+    two(21, millis % 100);
+    return QString::fromLatin1(out, sizeof out - 1);
+}
+
 } // namespace qtus

@@ -1,5 +1,6 @@
 #include "uploadinfo.h"
 
+#include "headervalues.h"
 #include "uploadmetadata.h"
 
 #include <QJsonArray>
@@ -45,7 +46,7 @@ namespace {
 
 QString isoUtc(const QDateTime &t)
 {
-    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+    return isoDateUtc(t);
 }
 
 QDateTime parseIso(const QJsonValue &v)

@@ -1,6 +1,7 @@
 // UploadInfo and its <id>.info JSON form: tusd's field names, qtus's own timestamps, loading
 // tusd-written documents, rejecting documents that cannot be trusted, and the session state
 // at a given time.
+#include "headervalues.h"
 #include "uploadinfo.h"
 
 #include <QJsonDocument>
@@ -39,6 +40,8 @@ class tst_UploadInfo : public QObject
 {
     Q_OBJECT
 private slots:
+    void isoDateMatchesQt_data();
+    void isoDateMatchesQt();
     void roundTrip();
     void tusdFieldNames();
     void completedHasNoExpiry();
@@ -51,6 +54,28 @@ private slots:
     void stateAt();
     void fileName();
 };
+
+void tst_UploadInfo::isoDateMatchesQt_data()
+{
+    QTest::addColumn<qint64>("msecs");
+    QTest::newRow("epoch") << qint64(0);
+    QTest::newRow("2026 with ms") << qint64(1767272400123);
+    QTest::newRow("leap day") << qint64(1709210096007);
+    QTest::newRow("end of 9999") << qint64(253402300799999);
+    QTest::newRow("before 1970") << qint64(-1);
+    QTest::newRow("1900") << qint64(-2208988800000 + 1);
+}
+
+void tst_UploadInfo::isoDateMatchesQt()
+{
+    // The .info writer formats dates by hand; it must write what Qt's ISO format writes.
+    QFETCH(qint64, msecs);
+    const QDateTime utc = QDateTime::fromMSecsSinceEpoch(msecs, Qt::UTC);
+    QCOMPARE(isoDateUtc(utc), utc.toString(Qt::ISODateWithMs));
+    const QDateTime local = utc.toLocalTime();  // the same instant in another zone
+    QCOMPARE(isoDateUtc(local), utc.toString(Qt::ISODateWithMs));
+    QCOMPARE(isoDateUtc(QDateTime()), QString());
+}
 
 void tst_UploadInfo::roundTrip()
 {
