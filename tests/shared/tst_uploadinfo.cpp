@@ -4,6 +4,7 @@
 #include "headervalues.h"
 #include "uploadinfo.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -40,6 +41,8 @@ class tst_UploadInfo : public QObject
 {
     Q_OBJECT
 private slots:
+    void infoJsonMatchesQtJson_data();
+    void infoJsonMatchesQtJson();
     void isoDateMatchesQt_data();
     void isoDateMatchesQt();
     void roundTrip();
@@ -54,6 +57,66 @@ private slots:
     void stateAt();
     void fileName();
 };
+
+void tst_UploadInfo::infoJsonMatchesQtJson_data()
+{
+    QTest::addColumn<QByteArray>("metadata");
+    QTest::addColumn<QStringList>("parts");
+    QTest::addColumn<bool>("complete");
+    const auto b64 = [](const QByteArray &bytes) { return bytes.toBase64(); };
+    QTest::newRow("none") << QByteArray() << QStringList() << false;
+    QTest::newRow("sample") << sampleInfo().metadataHeader << QStringList() << false;
+    QTest::newRow("quotes, backslashes, controls")
+        << "name " + b64("a\"b\\c\n\r\t\b\f\x01\x1f\x7f end") + ",k\"ey " + b64("v") << QStringList() << false;
+    QTest::newRow("UTF-8 and invalid UTF-8") << "name " + b64("gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80")
+            + ",bad " + b64("\xc3\x28\xff\xfe\xed\xa0\x80") << QStringList() << true;
+    QTest::newRow("not valid metadata") << QByteArray("key !!!, \"x\\y\"") << QStringList() << false;
+    QTest::newRow("final upload") << QByteArray() << QStringList{someId, QStringLiteral("a\"b")} << true;
+}
+
+void tst_UploadInfo::infoJsonMatchesQtJson()
+{
+    // toInfoJson writes JSON by hand; whatever the metadata, Qt's own JSON must read back
+    // exactly the object the QJsonObject-based writer produced.
+    QFETCH(QByteArray, metadata);
+    QFETCH(QStringList, parts);
+    QFETCH(bool, complete);
+    UploadInfo info = sampleInfo();
+    info.metadataHeader = metadata;
+    info.partialUploads = parts;
+    info.isFinal = !parts.isEmpty();
+    if (complete) {
+        info.offset = info.size;
+        info.completedAt = t0.addSecs(60);
+    }
+    const QJsonObject expected{
+        {QStringLiteral("ID"), info.id},
+        {QStringLiteral("Size"), info.size},
+        {QStringLiteral("SizeIsDeferred"), false},
+        {QStringLiteral("Offset"), info.offset},
+        {QStringLiteral("MetaData"), info.metadataObject()},
+        {QStringLiteral("RawMetaData"), QString::fromLatin1(info.metadataHeader)},
+        {QStringLiteral("IsPartial"), false},
+        {QStringLiteral("IsFinal"), info.isFinal},
+        {QStringLiteral("PartialUploads"),
+         parts.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(QJsonArray::fromStringList(parts))},
+        {QStringLiteral("Storage"), QJsonObject{{QStringLiteral("Type"), QStringLiteral("filestore")}}},
+        {QStringLiteral("CreatedAt"), info.createdAt.toString(Qt::ISODateWithMs)},
+        {QStringLiteral("LastActivityAt"), info.lastActivityAt.toString(Qt::ISODateWithMs)},
+        {QStringLiteral("ExpiresAt"), complete ? QString() : info.expiresAt(1h).toString(Qt::ISODateWithMs)},
+        {QStringLiteral("CompletedAt"), complete ? info.completedAt.toString(Qt::ISODateWithMs) : QString()},
+    };
+    const QByteArray written = toInfoJson(info, 1h);
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(written, &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString() + '\n' + written));
+    QCOMPARE(doc.object(), expected);
+    QString why;
+    const auto back = fromInfoJson(written, &why);
+    QVERIFY2(back, qPrintable(why));
+    QCOMPARE(back->metadataHeader, metadata);
+    QCOMPARE(back->partialUploads, parts);
+}
 
 void tst_UploadInfo::isoDateMatchesQt_data()
 {
