@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QSocketNotifier>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -26,15 +27,20 @@ void onSignal(int)
 }
 
 // Every connection and every upload being written holds a descriptor; the usual soft limit
-// of 1024 would be reached before --max-connections (default 1024). Raise it to the hard
-// limit, which needs no privilege.
+// of 1024 would be reached before --max-connections (default 1024). Raise it towards the
+// hard limit, which needs no privilege, but not past 65536: hook programs inherit it, and
+// some loop over every possible descriptor (a hard limit of 2^30 is common in containers).
 void raiseFileLimit()
 {
+    constexpr rlim_t enough = 65536;
     struct rlimit limit = {};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max)
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
         return;
+    const rlim_t target = limit.rlim_max == RLIM_INFINITY ? enough : std::min(limit.rlim_max, enough);
+    if (limit.rlim_cur >= target)
+        return;  // never lowered
     const rlim_t before = limit.rlim_cur;
-    limit.rlim_cur = limit.rlim_max;
+    limit.rlim_cur = target;
     if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
         qCDebug(lcServer) << "raised the open-file limit from" << quint64(before) << "to" << quint64(limit.rlim_cur);
     } else {
@@ -54,8 +60,8 @@ int main(int argc, char *argv[])
     // Qt's own event dispatcher instead of GLib's: with GLib, every change of a socket's write
     // notifier wakes the loop through an eventfd, three write() calls per HEAD answer instead
     // of one (strace); the HEAD benchmark runs about a fifth faster without. Set before the
-    // application object, which picks the dispatcher. Any value of QT_NO_GLIB disables GLib,
-    // so one set by the user is left as it is.
+    // application object, which picks the dispatcher. A QT_NO_GLIB the user set (empty: use
+    // GLib) is left as it is.
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);

@@ -105,6 +105,8 @@ void UploadIntake::processHead()
     const HeadParseResult parsed = parseRequestHead(m_in, m_limits.head);
     if (parsed.status == HeadParseResult::Status::Incomplete)
         return;
+    // This head is done; a pipelined one behind it gets its own deadline from its first byte.
+    m_headDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
     if (parsed.status == HeadParseResult::Status::Invalid) {
         qCDebug(lcHttp) << "rejecting request head:" << describe(parsed.error).reason;
         m_in.clear();

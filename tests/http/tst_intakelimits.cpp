@@ -51,6 +51,7 @@ private slots:
     void readTimeout();
     void trickledHeadTimesOut();
     void trickledBodyTimesOut();
+    void pipelinedHeadGetsItsOwnDeadline();
     void maxConnections();
     void framingAttacks_data();
     void framingAttacks();
@@ -258,6 +259,27 @@ void tst_IntakeLimits::trickledBodyTimesOut()
     QVERIFY2(sent < 100, QByteArray::number(sent).constData());
     QTRY_VERIFY(s.offset(path) > 0);
     QVERIFY(s.offset(path) <= sent);  // what arrived is kept, nothing more is claimed
+}
+
+void tst_IntakeLimits::pipelinedHeadGetsItsOwnDeadline()
+{
+    // Head A arrives in two parts 250 ms apart; its second part brings the start of a
+    // pipelined head B, whose rest follows 100 ms later. B must be timed from its own first
+    // byte (t = 250 ms), not from A's (t = 0): with A's deadline it would be cut off at 300 ms.
+    ServerUnderTest s;
+    s.config.readTimeout = std::chrono::milliseconds(300);
+    QVERIFY(s.start());
+    const QByteArray path = s.createUpload(10);
+    const QByteArray a = wire::head(path);
+    const QByteArray b = wire::head(path);
+    PipelinedClient client;
+    QVERIFY(client.connectTo(s.port()));
+    client.sendBytes(a.left(10));
+    QTimer::singleShot(250, &client.socket(), [&] { client.sendBytes(a.mid(10) + b.left(10)); });
+    QTimer::singleShot(350, &client.socket(), [&] { client.sendBytes(b.mid(10)); });
+    QVERIFY(client.waitForResponses(2));
+    QCOMPARE(client.responses().at(0).status, 200);
+    QCOMPARE(client.responses().at(1).status, 200);
 }
 
 void tst_IntakeLimits::maxConnections()
