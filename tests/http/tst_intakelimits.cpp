@@ -34,6 +34,17 @@ bool refusedAndClosed(PipelinedClient &client, int status, QByteArray *why)
         *why = "no Connection: close";
     return why->isEmpty();
 }
+// Writes bytes one at a time, one per interval, while the connection is open; *sent counts
+// them. The timer is owned by the caller's scope (slowloris tests).
+void trickle(QTimer &timer, PipelinedClient &client, const QByteArray &bytes, int intervalMs, qsizetype *sent)
+{
+    QObject::connect(&timer, &QTimer::timeout, &client.socket(), [&client, bytes, sent] {
+        if (*sent < bytes.size() && client.socket().state() == QAbstractSocket::ConnectedState)
+            client.socket().write(bytes.mid((*sent)++, 1));
+    });
+    timer.start(intervalMs);
+}
+
 } // namespace
 
 class tst_IntakeLimits : public QObject
@@ -224,12 +235,8 @@ void tst_IntakeLimits::trickledHeadTimesOut()
     PipelinedClient client;
     QVERIFY(client.connectTo(s.port()));
     qsizetype sent = 0;
-    QTimer trickle;
-    connect(&trickle, &QTimer::timeout, &client.socket(), [&] {
-        if (sent < head.size() && client.socket().state() == QAbstractSocket::ConnectedState)
-            client.socket().write(head.mid(sent++, 1));
-    });
-    trickle.start(100);
+    QTimer timer;
+    trickle(timer, client, head, 100, &sent);
     QVERIFY(client.waitForClose(3000));
     QVERIFY2(sent < head.size() / 2, QByteArray::number(sent).constData());  // closed mid-head
     QCOMPARE(client.responses().size(), 0);
@@ -248,14 +255,10 @@ void tst_IntakeLimits::trickledBodyTimesOut()
     QVERIFY(client.connectTo(s.port()));
     client.sendBytes(wire::patchHead(path, 0, 5000));
     qsizetype sent = 0;
-    QTimer trickle;
-    connect(&trickle, &QTimer::timeout, &client.socket(), [&] {
-        if (sent < data.size() && client.socket().state() == QAbstractSocket::ConnectedState)
-            client.socket().write(data.mid(sent++, 1));
-    });
-    trickle.start(50);
+    QTimer timer;
+    trickle(timer, client, data, 50, &sent);
     QVERIFY(client.waitForClose(3000));
-    trickle.stop();
+    timer.stop();
     QVERIFY2(sent < 100, QByteArray::number(sent).constData());
     QTRY_VERIFY(s.offset(path) > 0);
     QVERIFY(s.offset(path) <= sent);  // what arrived is kept, nothing more is claimed
