@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <limits>
 #include <vector>
-#include <QRegularExpression>
 #include <QUrl>
 
 namespace qtus {
@@ -398,13 +397,43 @@ namespace {
 
 // host[:port] as a client or proxy may send it: a DNS name or bracketed IPv6 literal, and a
 // port from 1 to 65535. Anything else (paths, spaces, control characters) is not a host.
+// Written out rather than a QRegularExpression: creations run on the creation worker too,
+// and this is on every creation's path.
 bool isValidHost(const QByteArray &host)
 {
-    static const QRegularExpression pattern(QStringLiteral("^([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])(:([0-9]{1,5}))?$"));
-    const auto match = pattern.match(QString::fromLatin1(host));
-    if (host.isEmpty() || !match.hasMatch())
+    const auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
+    const auto isNameChar = [&](char c) {
+        return isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-';
+    };
+    const auto isLiteralChar = [&](char c) {
+        return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+    };
+    const qsizetype n = host.size();
+    qsizetype i = 0;
+    if (n > 0 && host.at(0) == '[') {
+        for (i = 1; i < n && isLiteralChar(host.at(i)); ++i) {}
+        if (i == 1 || i == n || host.at(i) != ']')
+            return false;
+        ++i;
+    } else {
+        for (; i < n && isNameChar(host.at(i)); ++i) {}
+        if (i == 0)
+            return false;
+    }
+    if (i == n)
+        return true;
+    if (host.at(i) != ':')
         return false;
-    return !match.hasCaptured(3) || (match.captured(3).toInt() >= 1 && match.captured(3).toInt() <= 65535);
+    const qsizetype digits = n - i - 1;
+    if (digits < 1 || digits > 5)
+        return false;
+    int port = 0;
+    for (qsizetype k = i + 1; k < n; ++k) {
+        if (!isDigit(host.at(k)))
+            return false;
+        port = port * 10 + (host.at(k) - '0');
+    }
+    return port >= 1 && port <= 65535;
 }
 
 bool isValidPort(const QByteArray &port)

@@ -7,9 +7,14 @@
 
 namespace qtus {
 
-IntakeTcpServer::IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits, int maxConnections,
-                                 QObject *parent)
-    : QTcpServer(parent), m_handler(handler), m_hooks(hooks), m_limits(limits), m_maxConnections(maxConnections)
+IntakeTcpServer::IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, CreationQueue *creations,
+                                 const IntakeLimits &limits, int maxConnections, QObject *parent)
+    : QTcpServer(parent),
+      m_handler(handler),
+      m_hooks(hooks),
+      m_creations(creations),
+      m_limits(limits),
+      m_maxConnections(maxConnections)
 {
 }
 
@@ -21,7 +26,7 @@ QTcpSocket *IntakeTcpServer::nextPendingConnection()
             continue;
         }
         ++m_connections;
-        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits);
+        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits, m_creations);
         connect(intake, &QObject::destroyed, this, [this] { --m_connections; });
         return socket;
     }

@@ -15,8 +15,8 @@ class IntakeTcpServer final : public QTcpServer
     Q_DISABLE_COPY_MOVE(IntakeTcpServer)
 
 public:
-    IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits, int maxConnections,
-                    QObject *parent = nullptr);
+    IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, CreationQueue *creations, const IntakeLimits &limits,
+                    int maxConnections, QObject *parent = nullptr);
     QTcpSocket *nextPendingConnection() override;
     int connectionCount() const { return m_connections; }
 
@@ -25,6 +25,7 @@ private:
 
     TusHandler &m_handler;
     UploadHooks *m_hooks;
+    CreationQueue *m_creations;
     const IntakeLimits m_limits;
     const int m_maxConnections;
     int m_connections = 0;

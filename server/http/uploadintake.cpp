@@ -18,8 +18,9 @@ namespace {
 constexpr int drainMs = 2000;
 } // namespace
 
-UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits)
-    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_limits(limits)
+UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
+                           CreationQueue *creations)
+    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_creations(creations), m_limits(limits)
 {
     socket->setReadBufferSize(socketBufferSize);
     // Connected before QHttpServer connects its own slot, so this one always runs first.
@@ -58,7 +59,7 @@ void UploadIntake::process()
             m_socket->skip(m_socket->bytesAvailable());
             return;
         }
-        if (m_state == State::Sending) {
+        if (m_state == State::Sending || m_state == State::Creating) {
             bufferAhead(maxBytesAheadOfDownload);
             return;
         }
@@ -199,7 +200,33 @@ void UploadIntake::awaitPreCreateHook(const RequestHead &head, TusRequest reques
 void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)
 {
     const qint64 contentLength = head.chunked ? -1 : qMax<qint64>(0, head.contentLength);
+    if (m_creations && !head.hasBody() && m_handler.isCreation(request)) {
+        // File-system work: done on the creation worker while this thread serves the other
+        // connections. Only bodiless POSTs (what tus clients send unless asked for
+        // creation-with-upload): a body would have to wait in memory meanwhile, since bytes
+        // left in the socket are QHttpServer's to parse. Bytes that arrive meanwhile
+        // (pipelined requests) wait in m_in.
+        m_state = State::Creating;
+        m_timer.stop();
+        TusHandler *handler = &m_handler;
+        m_creations->run(
+            this, [handler, request, contentLength] { return handler->startBody(request, contentLength); },
+            [this, head](BodyDecision &decision) {
+                if (m_state != State::Creating || !m_socket)
+                    return;
+                m_state = State::Head;
+                continueUploadBody(head, decision);
+                process();  // bytes that arrived meanwhile
+            });
+        return;
+    }
     BodyDecision decision = m_handler.startBody(request, contentLength);
+    continueUploadBody(head, decision);
+}
+
+void UploadIntake::continueUploadBody(const RequestHead &head, BodyDecision &decision)
+{
+    const qint64 contentLength = head.chunked ? -1 : qMax<qint64>(0, head.contentLength);
     m_keepAlive = head.keepAlive;
     if (decision.response) {
         // Answered from the head alone (an error, or a POST without body). A body we will

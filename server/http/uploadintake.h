@@ -18,6 +18,7 @@
 // This relies on Qt 6.4's QHttpServer internals (its read transaction, and that it parses
 // whatever is in the socket buffer when readyRead fires); the torture tests keep it honest.
 #include "chunkeddecoder.h"
+#include "creationqueue.h"
 #include "requesthead.h"
 #include "tushandler.h"
 #include "uploadhooks.h"
@@ -49,8 +50,10 @@ class UploadIntake final : public QObject
 public:
     // Attaches to socket; must run before QHttpServer connects its own readyRead slot.
     // Deletes itself when the socket is destroyed.
-    // hooks: nullptr when no pre-create hook is configured.
-    UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits);
+    // hooks: nullptr when no pre-create hook is configured. creations: where creations run;
+    // nullptr runs them here, on the event-loop thread.
+    UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
+                 CreationQueue *creations = nullptr);
     ~UploadIntake() override;
 
     // Largest read from the socket at once, and the socket's read buffer: memory per
@@ -59,9 +62,10 @@ public:
     static constexpr qint64 socketBufferSize = 1024 * 1024;
 
 private:
-    enum class State { Head, AwaitingHook, Body, Sending, Draining, Closed };
-    // Bytes a client may send ahead while we wait (for a hook, or behind a download) before
-    // the connection is closed: they cannot stay in the socket, where QHttpServer reads.
+    enum class State { Head, AwaitingHook, Creating, Body, Sending, Draining, Closed };
+    // Bytes a client may send ahead while we wait (for a hook, a creation on the worker, or
+    // behind a download) before the connection is closed: they cannot stay in the socket,
+    // where QHttpServer reads.
     static constexpr qint64 maxBytesAheadOfDownload = socketBufferSize;
     static constexpr qint64 maxBytesAheadOfHook = 16 * 1024 * 1024;
     // A body must bring this many bytes per read timeout to keep its connection (armTimer).
@@ -73,6 +77,7 @@ private:
     void process();
     void processHead();
     void startUploadBody(const RequestHead &head, TusRequest request);
+    void continueUploadBody(const RequestHead &head, BodyDecision &decision);
     void awaitPreCreateHook(const RequestHead &head, TusRequest request);
     void bufferAhead(qint64 limit);
     void feedBody(const char *data, qint64 size, qint64 *consumed);
@@ -93,6 +98,7 @@ private:
     QPointer<QAbstractSocket> m_socket;
     TusHandler &m_handler;
     QPointer<UploadHooks> m_hooks;
+    CreationQueue *m_creations;
     const IntakeLimits m_limits;
     State m_state = State::Head;
     QByteArray m_in;             // bytes read but not yet used (a partial head, pipelined requests)

@@ -57,7 +57,7 @@ bool UploadServer::start(QString *error)
     limits.head.maxRequestLine = qMin<qsizetype>(8 * 1024, m_config.maxHeaderSize);
     limits.idleTimeout = m_config.idleTimeout;
     limits.readTimeout = m_config.readTimeout;
-    auto *tcp = new IntakeTcpServer(m_handler, m_hooks.hasPreCreate() ? &m_hooks : nullptr, limits,
+    auto *tcp = new IntakeTcpServer(m_handler, m_hooks.hasPreCreate() ? &m_hooks : nullptr, &m_creations, limits,
                                     m_config.maxConnections, http.get());
     const QHostAddress address = m_config.host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                             : QHostAddress(m_config.host);
@@ -117,6 +117,8 @@ void UploadServer::stop()
     for (QTcpSocket *socket : m_http->findChildren<QTcpSocket *>())
         socket->flush();
     m_listener = nullptr;
+    // Creations already on the worker finish (their answers are dropped with the connections).
+    m_creations.waitForDone();
     m_http.reset();  // closes the listener and every connection; intakes commit what arrived
     m_stopping = false;
     qCInfo(lcServer) << "stopped";

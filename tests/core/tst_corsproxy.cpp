@@ -335,6 +335,13 @@ void tst_CorsProxy::location_data()
     row("proxy hostile: X-Forwarded-Port not a number, with X-Forwarded-Host", true,
         {"X-Forwarded-Host: uploads.example", "X-Forwarded-Port: abc"}, "http://uploads.example/files/");
     row("proxy hostile: X-Forwarded-Port out of range", true, {"X-Forwarded-Port: 99999"}, local);
+    row("proxy: X-Forwarded-Host with the highest port", true, {"X-Forwarded-Host: uploads.example:65535"}, "http://uploads.example:65535/files/");
+    row("proxy hostile: X-Forwarded-Host with port 0", true, {"X-Forwarded-Host: uploads.example:0"}, local);
+    row("proxy hostile: X-Forwarded-Host with port 65536", true, {"X-Forwarded-Host: uploads.example:65536"}, local);
+    row("proxy hostile: X-Forwarded-Host with an empty port", true, {"X-Forwarded-Host: uploads.example:"}, local);
+    row("proxy hostile: X-Forwarded-Host unclosed IPv6 literal", true, {"X-Forwarded-Host: [2001:db8::1"}, local);
+    row("proxy hostile: X-Forwarded-Host empty IPv6 literal", true, {"X-Forwarded-Host: []"}, local);
+    row("proxy hostile: X-Forwarded-Host with a byte >= 0x80", true, {"X-Forwarded-Host: \xc3\xa9vil.com"}, local);
     const QString base = QStringLiteral("https://public.example/files/");
     QTest::newRow("--base-url overrides Host") << false << base << http << L{} << base.toLatin1() << none;
     QTest::newRow("--base-url overrides forwarded headers") << true << base << http << (xf + L{fwd}) << base.toLatin1() << none;

@@ -1,0 +1,37 @@
+#include "creationqueue.h"
+
+#include <memory>
+
+namespace qtus {
+
+CreationQueue::CreationQueue(QObject *parent) : QObject(parent)
+{
+    m_pool.setMaxThreadCount(1);   // one worker: jobs run in submission order
+    m_pool.setExpiryTimeout(-1);   // keep it; starting a thread per burst costs more
+}
+
+CreationQueue::~CreationQueue() { m_pool.waitForDone(); }
+
+void CreationQueue::run(QObject *receiver, Job job, Done done)
+{
+    // The receiver is checked on its own thread, where it is deleted, never on the worker's.
+    struct Task
+    {
+        QPointer<QObject> receiver;
+        Job job;
+        Done done;
+        BodyDecision result;
+    };
+    auto task = std::make_shared<Task>(Task{receiver, std::move(job), std::move(done), {}});
+    m_pool.start([this, task] {
+        task->result = task->job();
+        QMetaObject::invokeMethod(this, [task] {
+            if (task->receiver)
+                task->done(task->result);
+        }, Qt::QueuedConnection);
+    });
+}
+
+void CreationQueue::waitForDone() { m_pool.waitForDone(); }
+
+} // namespace qtus

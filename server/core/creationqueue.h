@@ -1,0 +1,42 @@
+#pragma once
+// Upload creations off the event-loop thread. Creating an upload is file-system work (a data
+// file, a .info written to a temp file and renamed, and under --fsync always two syncs), and
+// on a busy directory the kernel takes far longer for it than the protocol does: done on the
+// event loop, every other connection waited for it (docs/performance.md). The intake hands
+// TusHandler::startBody() for a POST to this queue and waits; the answer comes back on the
+// intake's thread.
+//
+// One worker thread, jobs in submission order: creations in one directory serialise in the
+// kernel anyway (the directory's lock), so more threads would only wait for each other.
+#include "tushandler.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QThreadPool>
+#include <functional>
+
+namespace qtus {
+
+class CreationQueue final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CreationQueue)
+
+public:
+    explicit CreationQueue(QObject *parent = nullptr);
+    ~CreationQueue() override;  // waits for the jobs already submitted
+
+    using Job = std::function<BodyDecision()>;
+    using Done = std::function<void(BodyDecision &)>;
+    // Runs job on the worker, then done(result) on this object's thread, unless receiver has
+    // been destroyed by then (a client that went away): the result is then dropped, which
+    // releases any upload lock it holds; the upload stays, unannounced, until it expires.
+    void run(QObject *receiver, Job job, Done done);
+    // Blocks until every job submitted so far has run (their answers are still queued).
+    void waitForDone();
+
+private:
+    QThreadPool m_pool;
+};
+
+} // namespace qtus
