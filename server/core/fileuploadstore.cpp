@@ -159,12 +159,14 @@ StoreStatus FileUploadStore::create(UploadInfo &info)
         return statusFromErrno(err);
     }
     ::close(fd);
-    if (const InfoFileWrite written = writeInfo(info); !written.ok()) {
+    const QByteArray infoFile = QFile::encodeName(infoPath(info.id));
+    const InfoFileWrite written = createInfoFile(infoFile, infoFile + tempSuffix, toInfoJson(info, m_expireAfter), m_fsync);
+    if (!written.ok()) {
         // No half upload: without both files nobody could resume it, and the client was
         // told nothing but the error. Removing files frees space, so this works on a full disk.
         qCWarning(lcStore) << "cannot write the .info of a new upload" << info.id << strerror(written.error);
         if (written.replaced)
-            ::unlink(QFile::encodeName(infoPath(info.id)).constData());
+            ::unlink(infoFile.constData());
         ::unlink(path.constData());
         return statusFromErrno(written.error);
     }

@@ -3,6 +3,7 @@
 #include "uploadwriter.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -69,6 +70,43 @@ InfoFileWrite replaceInfoFile(const QByteArray &path, const QByteArray &tempPath
     if (fsync == FsyncPolicy::Always && !syncDirectory(directoryOf(path)))
         result.error = errno;
     return result;
+}
+
+InfoFileWrite createInfoFile(const QByteArray &path, const QByteArray &tempPath, const QByteArray &contents,
+                             FsyncPolicy fsync)
+{
+#ifdef O_TMPFILE
+    const QByteArray directory = directoryOf(path);
+    const int fd = ::open(directory.constData(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        // Not supported by this kernel or file system: the portable way.
+        if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+            return replaceInfoFile(path, tempPath, contents, fsync);
+        return InfoFileWrite{errno, false};
+    }
+    InfoFileWrite result;
+    bool ok = writeAll(fd, contents);
+    if (ok && fsync == FsyncPolicy::Always)
+        ok = storageCalls().fsync(fd) == 0;
+    if (ok) {
+        // linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the /proc link works for anyone.
+        char procPath[40];
+        std::snprintf(procPath, sizeof procPath, "/proc/self/fd/%d", fd);
+        ok = ::linkat(AT_FDCWD, procPath, AT_FDCWD, path.constData(), AT_SYMLINK_FOLLOW) == 0;
+    }
+    result.error = ok ? 0 : errno;
+    ::close(fd);  // unnamed until linked: a failure leaves nothing behind
+    if (result.error == ENOENT && ::access("/proc/self/fd", F_OK) != 0)
+        return replaceInfoFile(path, tempPath, contents, fsync);  // no /proc mounted
+    if (!ok)
+        return result;
+    result.replaced = true;
+    if (fsync == FsyncPolicy::Always && !syncDirectory(directory))
+        result.error = errno;
+    return result;
+#else
+    return replaceInfoFile(path, tempPath, contents, fsync);
+#endif
 }
 
 bool syncDirectory(const QByteArray &directory)

@@ -1,6 +1,7 @@
 #pragma once
 // Writing an upload's .info so that neither a crash nor a full disk ever leaves it torn:
-// a temp file beside it, fsync, rename over the old one, fsync the directory. Every write and
+// a temp file beside it (an unnamed one for a new .info), fsync, rename over the old one
+// (link it in), fsync the directory. Every write and
 // sync goes through storageCalls() (uploadwriter.h), so tests can make each step fail.
 #include "serverconfig.h"
 
@@ -20,6 +21,13 @@ struct InfoFileWrite
 // fails, the old file is untouched and tempPath is gone.
 InfoFileWrite replaceInfoFile(const QByteArray &path, const QByteArray &tempPath, const QByteArray &contents,
                               FsyncPolicy fsync);
+
+// Writes the .info of a new upload, whose name nobody has yet. Where the file system can
+// (Linux O_TMPFILE), the contents go into an unnamed file that is linked in whole: a crash
+// leaves no .info or a complete one, and it costs one file instead of two plus a rename.
+// Elsewhere (or without /proc) it is replaceInfoFile(). EEXIST when path already exists.
+InfoFileWrite createInfoFile(const QByteArray &path, const QByteArray &tempPath, const QByteArray &contents,
+                             FsyncPolicy fsync);
 
 // fsync of a directory, so the names created or renamed in it survive a crash; errno on failure.
 bool syncDirectory(const QByteArray &directory);

@@ -31,7 +31,11 @@ FileRole roleOf(int fd)
     char target[PATH_MAX];
     const QByteArray link = "/proc/self/fd/" + QByteArray::number(fd);
     const ssize_t n = ::readlink(link.constData(), target, sizeof target - 1);
-    return n > 0 && QByteArray(target, int(n)).endsWith(".info.tmp") ? FileRole::InfoTemp : FileRole::Data;
+    const QByteArray path(target, int(qMax<ssize_t>(n, 0)));
+    // A .info on its way: the temp file that is renamed, or the unnamed O_TMPFILE file
+    // ("<dir>/#<inode> (deleted)") that a new upload's .info is written to.
+    const bool unnamed = path.contains("/#") && path.endsWith(" (deleted)");
+    return path.endsWith(".info.tmp") || unnamed ? FileRole::InfoTemp : FileRole::Data;
 }
 
 struct Fault
