@@ -96,12 +96,15 @@ CleanupReport CleanupPass::run(const QDateTime &startedAt, const std::atomic_boo
             considerOrphan(id, FileKind::InfoTemp);
         if (indexed.contains(id))
             continue;
+        QString unreadable;
         if (entry.data && entry.info)
             considerUnindexedUpload(id);
         else if (entry.data)
             considerOrphan(id, FileKind::Data);
+        else if (entry.info && m_store.readUpload(id, &unreadable))
+            considerUnindexedUpload(id);  // an upload no byte has reached yet: judged by its state
         else if (entry.info)
-            considerOrphan(id, FileKind::Info);
+            considerOrphan(id, FileKind::Info);  // describes nothing and holds no byte
     }
 
     m_report.duration = Duration(elapsed.elapsed());
@@ -183,15 +186,15 @@ void CleanupPass::removeUpload(const QString &id)
     }
 }
 
-// Both files of an id the index does not know: a .info that open() could not read, or an
-// upload copied in while the server runs.
+// An upload the index does not know: a .info that open() could not read, or an upload
+// copied in while the server runs. Its data file may be missing: no byte has arrived yet.
 void CleanupPass::considerUnindexedUpload(const QString &id)
 {
     ++m_report.scanned;
     const FileAge data = ageOf(m_store.dataPath(id));
     const FileAge info = ageOf(m_store.infoPath(id));
     // Young files may be an upload being created right now; other types are not the store's.
-    if (data != FileAge::Stale || info != FileAge::Stale)
+    if ((data != FileAge::Stale && data != FileAge::Missing) || info != FileAge::Stale)
         return;
     UploadLock lock = m_locks.tryLock(id);
     if (!lock.isHeld()) {

@@ -96,16 +96,24 @@ std::optional<UploadInfo> FileUploadStore::loadOne(const QString &id, QString *w
         return std::nullopt;
     }
     struct stat st;
-    if (::lstat(QFile::encodeName(dataPath(id)).constData(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        *why = QStringLiteral("data file missing or not a regular file");
+    const bool hasData = ::lstat(QFile::encodeName(dataPath(id)).constData(), &st) == 0;
+    if (hasData) {
+        if (!S_ISREG(st.st_mode)) {
+            *why = QStringLiteral("data file is not a regular file");
+            return std::nullopt;
+        }
+        // The data file's length is the durable offset; never report more than the declared size.
+        info->offset = info->sizeIsDeferred ? qint64(st.st_size) : qMin<qint64>(st.st_size, info->size);
+    } else if (errno == ENOENT && ::fstat(file.handle(), &st) == 0) {
+        info->offset = 0;  // no byte has arrived yet: the first PATCH makes the data file
+    } else {
+        *why = QStringLiteral("cannot inspect the data file: %1").arg(QString::fromLocal8Bit(strerror(errno)));
         return std::nullopt;
     }
-    // The data file's length is the durable offset; never report more than the declared size.
-    info->offset = info->sizeIsDeferred ? qint64(st.st_size) : qMin<qint64>(st.st_size, info->size);
-    const QDateTime mtime = modificationTime(st);
+    const QDateTime mtime = modificationTime(st);  // of the data file, else of the .info
     if (!info->createdAt.isValid())
         info->createdAt = mtime;
-    if (!info->lastActivityAt.isValid() || info->lastActivityAt < mtime)
+    if (!info->lastActivityAt.isValid() || (hasData && info->lastActivityAt < mtime))
         info->lastActivityAt = mtime;  // PATCHes touch the data file, not the .info
     if (info->isComplete() && !info->completedAt.isValid())
         info->completedAt = info->lastActivityAt;
@@ -151,14 +159,20 @@ StoreStatus FileUploadStore::create(UploadInfo &info)
     info.lastActivityAt = info.createdAt;
     if (info.isComplete())
         info.completedAt = info.createdAt;  // rule CR6: a zero-length upload is complete at once
+    // The data file is made by the first write (openWriter), so a creation makes one file, not
+    // two. An upload complete at once (length 0) gets its empty data file now: every complete
+    // upload has one.
     const QByteArray path = QFile::encodeName(dataPath(info.id));
-    const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        const int err = errno;
-        qCWarning(lcStore) << "cannot create data file" << path << strerror(err);
-        return statusFromErrno(err);
+    const bool withData = info.isComplete();
+    if (withData) {
+        const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+            const int err = errno;
+            qCWarning(lcStore) << "cannot create data file" << path << strerror(err);
+            return statusFromErrno(err);
+        }
+        ::close(fd);
     }
-    ::close(fd);
     const QByteArray infoFile = QFile::encodeName(infoPath(info.id));
     const InfoFileWrite written = createInfoFile(infoFile, infoFile + tempSuffix, toInfoJson(info, m_expireAfter), m_fsync);
     if (!written.ok()) {
@@ -167,7 +181,8 @@ StoreStatus FileUploadStore::create(UploadInfo &info)
         qCWarning(lcStore) << "cannot write the .info of a new upload" << info.id << strerror(written.error);
         if (written.replaced)
             ::unlink(infoFile.constData());
-        ::unlink(path.constData());
+        if (withData)
+            ::unlink(path.constData());
         return statusFromErrno(written.error);
     }
     {
@@ -187,7 +202,14 @@ StoreStatus FileUploadStore::openWriter(UploadLock lock, qint64 maxSize, UploadW
     if (!info)
         return StoreStatus::NotFound;
     const QByteArray path = QFile::encodeName(dataPath(info->id));
-    const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    bool createdFile = false;
+    if (fd < 0 && errno == ENOENT && info->offset == 0) {
+        // No byte has arrived yet, so there is no data file yet (create()): this write makes it.
+        // With an offset above 0 a missing file is lost data, never silently an empty upload.
+        fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        createdFile = fd >= 0;
+    }
     if (fd < 0) {
         const int err = errno;
         qCWarning(lcStore) << "cannot open data file" << path << strerror(err);
@@ -208,6 +230,7 @@ StoreStatus FileUploadStore::openWriter(UploadLock lock, qint64 maxSize, UploadW
     w.m_lock = std::move(lock);
     w.m_fd = fd;
     w.m_startOffset = info->offset;
+    w.m_createdFile = createdFile;
     if (!info->sizeIsDeferred)
         w.m_limit = info->size - info->offset;
     else if (maxSize > 0)
@@ -239,9 +262,16 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
     struct stat st;
     if (::fstat(writer.m_fd, &st) == 0 && st.st_size > kept && ::ftruncate(writer.m_fd, kept) != 0)
         qCWarning(lcStore) << "cannot discard bytes past" << kept << "of" << writer.id() << strerror(errno);
-    if (m_fsync == FsyncPolicy::Always && storageCalls().fdatasync(writer.m_fd) != 0) {
-        const int err = errno;  // logging may change errno
-        qCWarning(lcStore) << "fdatasync failed for" << writer.id() << strerror(err);
+    int syncError = 0;
+    if (m_fsync == FsyncPolicy::Always) {
+        if (storageCalls().fdatasync(writer.m_fd) != 0)
+            syncError = errno;
+        else if (writer.m_createdFile && !syncDirectory(QFile::encodeName(m_dir)))
+            syncError = errno;  // the new data file's name must survive a crash as well as its bytes
+    }
+    if (syncError != 0) {
+        const int err = syncError;
+        qCWarning(lcStore) << "sync failed for" << writer.id() << strerror(err);
         // Which of this request's bytes reached the disk is unknown (the kernel may have
         // dropped the failed pages and reports that only once), so none is acknowledged.
         // Nor is the file left longer than the offset: a restart takes its length as the offset.

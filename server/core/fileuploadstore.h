@@ -1,10 +1,11 @@
 #pragma once
 // Uploads on disk: <dir>/<id> holds the bytes, <dir>/<id>.info a JSON description
-// (see uploadinfo.h). An in-memory index answers lookups without disk reads; it is rebuilt
+// (see uploadinfo.h). The data file is made by the first write: an upload no byte has
+// reached yet has only its .info (except an empty, complete one). An in-memory index answers lookups without disk reads; it is rebuilt
 // from the directory at open(). Thread-safe: the cleanup pass calls it from a worker thread.
 //
-// Durability (FsyncPolicy::Always): creation syncs the data file's directory entry and the
-// .info; commit() fdatasyncs the appended bytes before the new offset becomes visible; .info
+// Durability (FsyncPolicy::Always): creation syncs the .info and its directory entry; the
+// first commit syncs the data file's directory entry; commit() fdatasyncs the appended bytes before the new offset becomes visible; .info
 // is replaced atomically (temp file, fsync, rename, fsync directory).
 #include "clock.h"
 #include "serverconfig.h"
@@ -43,7 +44,7 @@ public:
     int count() const;
     qint64 storedBytes() const;
 
-    // Fills in id and timestamps, writes the empty data file and the .info.
+    // Fills in id and timestamps and writes the .info (and, for a length of 0, the empty data file).
     StoreStatus create(UploadInfo &info);
     // The lock must be held for lock.id(). maxSize (0 = none) bounds deferred-length uploads.
     StoreStatus openWriter(UploadLock lock, qint64 maxSize, UploadWriter *writer);

@@ -252,9 +252,11 @@ TusResponse TusHandler::download(const TusRequest &request, const QString &id) c
                                          + QByteArray::number(range.start + range.length - 1) + '/'
                                          + QByteArray::number(info->size));
     }
-    r.bodyFile = m_store.dataPath(id);
-    r.bodyFileOffset = range.start;
-    r.bodyFileLength = range.length;
+    if (range.length > 0) {  // an empty upload's bytes need no file (nor may it have one)
+        r.bodyFile = m_store.dataPath(id);
+        r.bodyFileOffset = range.start;
+        r.bodyFileLength = range.length;
+    }
     return finalize(std::move(r));
 }
 

@@ -26,7 +26,8 @@ UploadWriter::UploadWriter(UploadWriter &&other) noexcept
       m_systemError(other.m_systemError),
       m_hash(std::move(other.m_hash)),
       m_expectedDigest(other.m_expectedDigest),
-      m_bodyComplete(other.m_bodyComplete)
+      m_bodyComplete(other.m_bodyComplete),
+      m_createdFile(other.m_createdFile)
 {
 }
 
@@ -44,6 +45,7 @@ UploadWriter &UploadWriter::operator=(UploadWriter &&other) noexcept
         m_hash = std::move(other.m_hash);
         m_expectedDigest = other.m_expectedDigest;
         m_bodyComplete = other.m_bodyComplete;
+        m_createdFile = other.m_createdFile;
     }
     return *this;
 }
@@ -87,6 +89,8 @@ StoreStatus UploadWriter::appendFile(const QString &path, qint64 length)
         return m_status;
     if (m_limit >= 0 && length > m_limit - m_written)
         return m_status = StoreStatus::LimitExceeded;
+    if (length == 0)
+        return StoreStatus::Ok;  // nothing to copy, and an empty part may have no data file
     const int source = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (source < 0)
         return failWith(errno);

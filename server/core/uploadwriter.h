@@ -86,6 +86,7 @@ private:
     std::unique_ptr<QCryptographicHash> m_hash;
     QByteArray m_expectedDigest;
     bool m_bodyComplete = false;
+    bool m_createdFile = false;  // openWriter() made the data file: commit() syncs its directory
 };
 
 } // namespace qtus

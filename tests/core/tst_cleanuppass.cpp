@@ -81,7 +81,7 @@ void tst_CleanupPass::whatIsRemoved()
     QCOMPARE(report.removed, removed ? 1 : 0);
     QCOMPARE(report.bytesFreed, removed ? bytes.size() + infoSize : 0);
     QCOMPARE(bool(d.store->find(id)), !removed);
-    QCOMPARE(isPresent(d.store->dataPath(id)), !removed);
+    QCOMPARE(isPresent(d.store->dataPath(id)), !removed && (!bytes.isEmpty() || size == 0));  // made by the first byte
     QCOMPARE(isPresent(d.store->infoPath(id)), !removed);
 }
 
@@ -149,13 +149,27 @@ void tst_CleanupPass::unindexedUploads()
     upload.id = FileUploadStore::newUploadId();
     const QString young = upload.id;  // expired by its .info, but its files are inside the grace period
     QVERIFY(writePair(young, toInfoJson(upload, UploadDir::expireAfter), d.clock.now()));
+    // Uploads no byte has reached have no data file: a lone readable .info is an upload,
+    // judged by its state like the others, not an orphan removed after the grace period.
+    auto writeInfoOnly = [&](const QString &id, const QByteArray &info) {
+        return writeFile(d.store->infoPath(id), info) && setMtime(d.store->infoPath(id), longAgo);
+    };
+    upload.id = FileUploadStore::newUploadId();
+    const QString expiredNoBytes = upload.id;
+    QVERIFY(writeInfoOnly(expiredNoBytes, toInfoJson(upload, UploadDir::expireAfter)));
+    upload.id = FileUploadStore::newUploadId();
+    upload.lastActivityAt = d.clock.now().addSecs(-2 * 3600);  // past the grace period, not expired
+    const QString activeNoBytes = upload.id;
+    QVERIFY(writeInfoOnly(activeNoBytes, toInfoJson(upload, UploadDir::expireAfter)));
 
     const CleanupReport report = runPass(d);
 
-    QCOMPARE(report.scanned, 3);
-    QCOMPARE(report.removed, 1);
+    QCOMPARE(report.scanned, 5);
+    QCOMPARE(report.removed, 2);
     QVERIFY(!isPresent(d.store->dataPath(expired)));
     QVERIFY(!isPresent(d.store->infoPath(expired)));
+    QVERIFY(!isPresent(d.store->infoPath(expiredNoBytes)));
+    QVERIFY(isPresent(d.store->infoPath(activeNoBytes)));
     // What cannot be read is an error to look at, never a reason to delete.
     QCOMPARE(report.errors, 1);
     QVERIFY2(report.errorMessages.value(0).contains(corrupt), qPrintable(report.errorMessages.join(u'\n')));
@@ -314,8 +328,7 @@ void tst_CleanupPass::errorMessagesAreCapped()
     QVERIFY(d.open());
     const int failing = CleanupPass::maxErrorMessages + 5;
     for (int i = 0; i < failing; ++i) {
-        const QString id = d.createUpload(10);
-        QVERIFY(QFile::remove(d.store->dataPath(id)));
+        const QString id = d.createUpload(10);  // no byte yet, so no data file: a directory takes its name
         QVERIFY(QDir().mkpath(d.store->dataPath(id) + QStringLiteral("/inside")));
     }
     d.clock.advance(25h);

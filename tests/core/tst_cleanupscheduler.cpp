@@ -259,8 +259,7 @@ void tst_CleanupScheduler::errorsNeverStopTheScheduler()
     const QString id = d.createUpload(10);
     d.clock.advance(25h);
     // Fails even as root: unlink() of a directory is EISDIR.
-    const QString data = d.store->dataPath(id);
-    QVERIFY(QFile::remove(data));
+    const QString data = d.store->dataPath(id);  // no byte yet, so no data file: a directory takes its name
     QVERIFY(QDir().mkpath(data + QStringLiteral("/inside")));
 
     CleanupScheduler scheduler(*d.store, d.locks, d.clock, withInterval(50ms));

@@ -60,6 +60,7 @@ private slots:
     void unusableInfoIsSkippedAndKept_data();
     void unusableInfoIsSkippedAndKept();
     void dataLongerThanSizeClamps();
+    void firstWriteMakesTheDataFile();
     void infoWritesAreAtomic();
     void leftoverTempFileIsIgnored();
     void remove();
@@ -135,8 +136,8 @@ void tst_FileUploadStore::createAndFind()
     QVERIFY(FileUploadStore::isValidUploadId(info.id));
     QCOMPARE(info.createdAt, m_clock.now());
     QCOMPARE(info.lastActivityAt, m_clock.now());
-    QCOMPARE(filesIn(m_tmp->path()), QStringList({info.id, info.id + QStringLiteral(".info")}));
-    QCOMPARE(readFile(store->dataPath(info.id)), QByteArray());
+    // Only the .info: the first write makes the data file (firstWriteMakesTheDataFile).
+    QCOMPARE(filesIn(m_tmp->path()), QStringList({info.id + QStringLiteral(".info")}));
     QVERIFY(readFile(store->infoPath(info.id)).contains(info.id.toLatin1()));
 
     const auto found = store->find(info.id);
@@ -260,23 +261,24 @@ void tst_FileUploadStore::reopenRestoresSessions()
 void tst_FileUploadStore::unusableInfoIsSkippedAndKept_data()
 {
     QTest::addColumn<QByteArray>("info");     // %ID% is replaced by the file's id
-    QTest::addColumn<bool>("withData");
+    QTest::addColumn<QByteArray>("data");  // what stands at <id>: "file" or "directory"
 
     const QByteArray valid = R"({"ID":"%ID%","Size":10,"Offset":0,"MetaData":{}})";
-    QTest::addRow("garbage") << QByteArray("\x7f" "ELF not json") << true;
-    QTest::addRow("empty") << QByteArray() << true;
-    QTest::addRow("missing ID") << QByteArray(R"({"Size":10,"Offset":0})") << true;
-    QTest::addRow("ID with path") << QByteArray(R"({"ID":"../%ID%","Size":10})") << true;
+    const QByteArray file = "file";
+    QTest::addRow("garbage") << QByteArray("\x7f" "ELF not json") << file;
+    QTest::addRow("empty") << QByteArray() << file;
+    QTest::addRow("missing ID") << QByteArray(R"({"Size":10,"Offset":0})") << file;
+    QTest::addRow("ID with path") << QByteArray(R"({"ID":"../%ID%","Size":10})") << file;
     QTest::addRow("ID mismatching file name")
-        << QByteArray(R"({"ID":"ffffffffffffffffffffffffffffffff","Size":10})") << true;
-    QTest::addRow("missing Size") << QByteArray(R"({"ID":"%ID%"})") << true;
-    QTest::addRow("data file missing") << valid << false;
+        << QByteArray(R"({"ID":"ffffffffffffffffffffffffffffffff","Size":10})") << file;
+    QTest::addRow("missing Size") << QByteArray(R"({"ID":"%ID%"})") << file;
+    QTest::addRow("data file is a directory") << valid << QByteArray("directory");
 }
 
 void tst_FileUploadStore::unusableInfoIsSkippedAndKept()
 {
     QFETCH(QByteArray, info);
-    QFETCH(bool, withData);
+    QFETCH(QByteArray, data);
     QString goodId;
     {
         auto store = openStore();
@@ -286,8 +288,10 @@ void tst_FileUploadStore::unusableInfoIsSkippedAndKept()
     const QByteArray document = QByteArray(info).replace("%ID%", badId.toLatin1());
     const QString dir = m_tmp->path();
     writeFile(dir + QLatin1Char('/') + badId + QStringLiteral(".info"), document);
-    if (withData)
+    if (data == "file")
         writeFile(dir + QLatin1Char('/') + badId, "data");
+    else
+        QVERIFY(QDir(dir).mkdir(badId));
     const QStringList filesBefore = filesIn(dir);
 
     if (lcStore().isWarningEnabled())  // the skip is logged, unless QT_LOGGING_RULES silences it
@@ -299,6 +303,35 @@ void tst_FileUploadStore::unusableInfoIsSkippedAndKept()
     // Never deleted at load: a person may want to look at it.
     QCOMPARE(filesIn(dir), filesBefore);
     QCOMPARE(readFile(dir + QLatin1Char('/') + badId + QStringLiteral(".info")), document);
+}
+
+// A creation writes only the .info; the first write makes the data file, which never
+// stands in for lost bytes: once bytes were committed, a missing data file is NotFound.
+void tst_FileUploadStore::firstWriteMakesTheDataFile()
+{
+    QString id;
+    {
+        auto store = openStore();
+        id = createUpload(*store, 10).id;
+        QVERIFY(!QFile::exists(store->dataPath(id)));
+    }
+    auto store = openStore();  // an upload without data file loads at offset 0
+    auto info = store->find(id);
+    QVERIFY(info);
+    QCOMPARE(info->offset, qint64(0));
+    QCOMPARE(info->lastActivityAt, m_clock.now());
+
+    QCOMPARE(write(*store, id, "abc"), StoreStatus::Ok);
+    QCOMPARE(readFile(store->dataPath(id)), QByteArray("abc"));
+    QCOMPARE(store->find(id)->offset, qint64(3));
+    store.reset();
+    store = openStore();
+    QCOMPARE(store->find(id)->offset, qint64(3));
+
+    QVERIFY(QFile::remove(store->dataPath(id)));  // lost behind the server's back
+    UploadWriter writer;
+    QCOMPARE(store->openWriter(m_locks.tryLock(id), 0, &writer), StoreStatus::NotFound);
+    QVERIFY(!QFile::exists(store->dataPath(id)));  // not recreated empty
 }
 
 void tst_FileUploadStore::dataLongerThanSizeClamps()
@@ -379,7 +412,7 @@ void tst_FileUploadStore::remove()
 
     QCOMPARE(store->remove(gone.id), StoreStatus::NotFound);
     QCOMPARE(removed.count(), 1);
-    QCOMPARE(filesIn(m_tmp->path()), QStringList({keep.id, keep.id + QStringLiteral(".info")}));
+    QCOMPARE(filesIn(m_tmp->path()), QStringList({keep.id + QStringLiteral(".info")}));  // no byte yet, no data file
     // Gone after a restart too.
     store.reset();
     QVERIFY(!openStore()->find(gone.id));
@@ -397,6 +430,7 @@ void tst_FileUploadStore::zeroLengthCompleteAtCreation()
     QCOMPARE(created.count(), 1);
     QCOMPARE(completed.count(), 1);
     QCOMPARE(completed.at(0).at(0).value<UploadInfo>().id, info.id);
+    QVERIFY(QFileInfo(store->dataPath(info.id)).isFile());  // every complete upload has its data file
     QCOMPARE(QFileInfo(store->dataPath(info.id)).size(), qint64(0));
 }
 

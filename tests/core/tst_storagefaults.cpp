@@ -143,6 +143,7 @@ private slots:
     void creationInfoWriteFails_data();
     void creationInfoWriteFails();
     void creationWithUploadFailsMidway();
+    void firstPatchDirectorySyncFails();
     void declaredLengthInfoWriteFails();
     void completionInfoWriteFails();
     void otherRequestsServedWhileFull();
@@ -300,6 +301,27 @@ void tst_StorageFaults::checksummedChunkOnFullDiskIsDiscarded()
     QCOMPARE(dataSize(id), qint64(0));
     liftFaults();
     QCOMPARE(patch(id, 0, bytes, {checksum}).status, 204);
+    QCOMPARE(readAll(m_store->dataPath(id)), bytes);
+}
+
+// The first PATCH makes the data file; its bytes are durable only once the file's name is:
+// under --fsync always the directory is synced too, and when that fails nothing is kept.
+void tst_StorageFaults::firstPatchDirectorySyncFails()
+{
+    const QByteArray bytes = payload(3000);
+    const QString id = create(bytes.size());
+    QVERIFY(!QFile::exists(m_store->dataPath(id)));  // no byte yet, no data file
+    injectFaults(FaultPlan{{}, {}, Fault{EIO, FileRole::Directory}});
+    const TusResponse failed = patch(id, 0, bytes);
+    QCOMPARE(failed.status, 500);
+    checkHygiene("PATCH", failed);
+    QCOMPARE(plan.fsync.hits, 1);
+    QCOMPARE(headOffset(id), qint64(0));
+    QCOMPARE(dataSize(id), qint64(0));
+    liftFaults();
+    start(0, FsyncPolicy::Always);
+    QCOMPARE(headOffset(id), qint64(0));
+    QCOMPARE(patch(id, 0, bytes).status, 204);
     QCOMPARE(readAll(m_store->dataPath(id)), bytes);
 }
 

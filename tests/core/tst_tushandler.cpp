@@ -176,7 +176,7 @@ void tst_TusHandler::requests()
         QVERIFY(m_store->find(QString::fromLatin1(r.header("Location").split('/').constLast())));
 
     QCOMPARE(m_store->count(), uploadsAfter);
-    QCOMPARE(filesInStore(), 2 * uploadsAfter);  // <id> and <id>.info, nothing else
+    checkStoreFiles();  // <id>.info and <id> (once bytes arrived), nothing else
     if (id.isEmpty() && uploadsAfter == 1)
         id = m_store->sessions().constFirst().id;
     if (!id.isEmpty()) {

@@ -43,6 +43,9 @@ protected:
     QString prepare(const QByteArray &spec);  // "10:abc" = length 10 holding "abc"; "defer:abc"
     QByteArray bytesOf(const QString &id) const;
     int filesInStore() const;
+    // Only <id>.info and <id> of indexed uploads, and a data file only where a byte (or a
+    // zero length) arrived: nothing else is ever left in the store.
+    void checkStoreFiles() const;
     // C3 on every response, a short text/plain reason on errors, no body where none belongs.
     static void checkHygiene(const QByteArray &method, const TusResponse &r);
     static void checkHeaders(const TusResponse &r, const QByteArrayList &expect);
@@ -118,12 +121,26 @@ inline QString TusHandlerFixture::prepare(const QByteArray &spec)
 inline QByteArray TusHandlerFixture::bytesOf(const QString &id) const
 {
     QFile f(m_store->dataPath(id));
+    if (!f.exists() && m_store->find(id))
+        return QByteArray();  // no byte has arrived yet: no data file yet
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<gone>");
 }
 
 inline int TusHandlerFixture::filesInStore() const
 {
     return int(QDir(m_storeDir).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot).size());
+}
+
+inline void TusHandlerFixture::checkStoreFiles() const
+{
+    int expected = 0;
+    for (const UploadInfo &info : m_store->sessions()) {
+        QVERIFY2(QFile::exists(m_store->infoPath(info.id)), qPrintable(info.id));
+        const bool data = QFile::exists(m_store->dataPath(info.id));
+        QVERIFY2(data || (info.offset == 0 && !info.isComplete()), qPrintable(info.id));
+        expected += data ? 2 : 1;
+    }
+    QCOMPARE(filesInStore(), expected);
 }
 
 inline void TusHandlerFixture::checkHygiene(const QByteArray &method, const TusResponse &r)

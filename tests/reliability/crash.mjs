@@ -165,7 +165,11 @@ async function head(url) {
 }
 
 const idOf = (url) => new URL(url).pathname.split('/').filter(Boolean).pop()
-const fileSize = (file) => { try { return fs.statSync(file).size } catch { return -1 } }
+// Bytes stored for an upload: qtusd makes the data file with the first byte, so an upload
+// with a .info and no data file holds 0 bytes; neither file is -1 (always less than HEAD).
+const fileSize = (file) => {
+  try { return fs.statSync(file).size } catch { return fs.existsSync(`${file}.info`) ? 0 : -1 }
+}
 
 // After a kill, before the restart: every .info must parse as JSON.
 function checkInfos(dir, label) {
