@@ -1,13 +1,15 @@
 #include "creationqueue.h"
 
+#include <QThread>
+
 #include <memory>
 
 namespace qtus {
 
 CreationQueue::CreationQueue(QObject *parent) : QObject(parent)
 {
-    m_pool.setMaxThreadCount(1);   // one worker: jobs run in submission order
-    m_pool.setExpiryTimeout(-1);   // keep it; starting a thread per burst costs more
+    m_pool.setMaxThreadCount(qBound(2, QThread::idealThreadCount(), 4));
+    m_pool.setExpiryTimeout(-1);  // keep them; starting threads per burst costs more
 }
 
 CreationQueue::~CreationQueue() { m_pool.waitForDone(); }
