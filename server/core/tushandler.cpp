@@ -395,6 +395,21 @@ TusResponse TusHandler::finishBody(PendingBody &body, bool bodyComplete)
     return r;
 }
 
+TusResponse TusHandler::failBody(PendingBody &body, TusError error)
+{
+    const bool creation = body.success.status == 201;
+    const QString id = body.writer.id();
+    const TusResponse committed = finishBody(body, false);  // removes a creation that failed to commit
+    if (creation && committed.status == 201) {
+        if (UploadLock lock = m_locks.tryLock(id); lock.isHeld())
+            m_store.remove(id);
+    }
+    TusResponse r = errorResponse(error);
+    if (!body.origin.isEmpty())
+        m_cors.apply(r, body.origin);
+    return r;
+}
+
 namespace {
 
 // host[:port] as a client or proxy may send it: a DNS name or bracketed IPv6 literal, and a

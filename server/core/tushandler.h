@@ -60,6 +60,10 @@ public:
     // bodyComplete: false when the client went away or the body was cut short; the bytes
     // that arrived are still committed (rule P7), unless a checksum cannot be verified.
     TusResponse finishBody(PendingBody &body, bool bodyComplete = true);
+    // The body broke off in a way that makes the request an error (a malformed chunk): what
+    // arrived is committed as for a dropped connection (rule P7), and the answer is error.
+    // A creation, answered without Location, is removed instead: nobody could resume it.
+    TusResponse failBody(PendingBody &body, TusError error);
 
     static TusResponse errorResponse(TusError error);
     const CorsPolicy &cors() const { return m_cors; }

@@ -283,11 +283,10 @@ void UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
 void UploadIntake::finishBody(std::optional<TusError> failure)
 {
     // Commit first (durable, then visible), whatever happens to the answer.
-    TusResponse response = m_handler.finishBody(*m_body, !failure.has_value());
+    const TusResponse response = failure == TusError::MalformedChunk ? m_handler.failBody(*m_body, *failure)
+                                                                     : m_handler.finishBody(*m_body, !failure.has_value());
     m_body.reset();
     m_state = State::Head;
-    if (failure == TusError::MalformedChunk)
-        response = TusHandler::errorResponse(*failure);
     respond(response, false, failure.has_value() || !m_keepAlive);
     if (failure)
         drainAndClose();  // the rest of the body is still on its way

@@ -58,6 +58,7 @@ private slots:
     void expectContinueIgnoredOnHttp10();
     void slowCreationStallsNoOtherConnection();
     void pipelinedRequestsAfterACreationWaitForIt();
+    void malformedChunkedCreationLeavesNothing();
 };
 
 void tst_UploadIntake::randomSegmentation_data()
@@ -442,6 +443,25 @@ void tst_UploadIntake::pipelinedRequestsAfterACreationWaitForIt()
     QCOMPARE(client.responses().at(11).status, 201);
     QCOMPARE(client.responses().at(12).header("Upload-Offset"), QByteArray("3"));
     QCOMPARE(s.server().store().count(), 7);
+}
+
+void tst_UploadIntake::malformedChunkedCreationLeavesNothing()
+{
+    // A creation-with-upload whose chunked body turns malformed is answered 400 without
+    // Location: nobody could resume it, so it is removed, not left until it expires. (A PATCH
+    // keeps what arrived before the bad chunk: tst_intakelimits, "chunk without CRLF".)
+    ServerUnderTest s;
+    QVERIFY(s.start());
+    PipelinedClient client;
+    QVERIFY(client.connectTo(s.port()));
+    client.sendRequest("POST /files/ HTTP/1.1\r\n" + wire::hostAndVersion + "Upload-Length: 100\r\n" + wire::octets
+                       + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
+    QVERIFY(client.waitForResponses(1));
+    QCOMPARE(client.responses().at(0).status, 400);
+    QVERIFY(!client.responses().at(0).hasHeader("Location"));
+    QVERIFY(client.waitForClose(5000));
+    QCOMPARE(s.server().store().count(), 0);
+    QCOMPARE(QDir(s.server().store().directory()).entryList(QDir::Files | QDir::Hidden), QStringList());
 }
 
 QTEST_GUILESS_MAIN(tst_UploadIntake)
