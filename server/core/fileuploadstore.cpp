@@ -55,7 +55,7 @@ bool FileUploadStore::open(QString *error)
         *error = QStringLiteral("upload directory %1 is not writable: %2").arg(m_dir, QString::fromLocal8Bit(strerror(errno)));
         return false;
     }
-    QHash<QString, UploadInfo> index;
+    UploadIndex index;
     int skipped = 0;
     const QStringList infoFiles = QDir(m_dir).entryList({QStringLiteral("*.info")}, QDir::Files | QDir::Hidden);
     for (const QString &name : infoFiles) {
@@ -64,7 +64,7 @@ bool FileUploadStore::open(QString *error)
             continue;
         QString why;
         if (auto info = loadOne(id, &why)) {
-            index.insert(id, *info);
+            index.insert(*info);
         } else {
             ++skipped;
             qCWarning(lcStore).noquote() << "skipping upload" << id << ":" << why;
@@ -123,10 +123,7 @@ std::optional<UploadInfo> FileUploadStore::loadOne(const QString &id, QString *w
 std::optional<UploadInfo> FileUploadStore::find(const QString &id) const
 {
     QMutexLocker lock(&m_mutex);
-    const auto it = m_index.constFind(id);
-    if (it == m_index.constEnd())
-        return std::nullopt;
-    return *it;
+    return m_index.find(id);
 }
 
 QList<UploadInfo> FileUploadStore::sessions() const
@@ -144,10 +141,7 @@ int FileUploadStore::count() const
 qint64 FileUploadStore::storedBytes() const
 {
     QMutexLocker lock(&m_mutex);
-    qint64 total = 0;
-    for (const UploadInfo &info : m_index)
-        total += info.offset;
-    return total;
+    return m_index.totalOffset();
 }
 
 StoreStatus FileUploadStore::create(UploadInfo &info)
@@ -187,7 +181,7 @@ StoreStatus FileUploadStore::create(UploadInfo &info)
     }
     {
         QMutexLocker lock(&m_mutex);
-        m_index.insert(info.id, info);
+        m_index.insert(info);
     }
     emit uploadCreated(info);
     if (info.isComplete())
@@ -290,18 +284,19 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
     bool completedNow = false;
     {
         QMutexLocker lock(&m_mutex);
-        auto it = m_index.find(writer.id());
-        if (it == m_index.end()) {
+        auto current = m_index.find(writer.id());
+        if (!current) {
             writer.m_lock.release();
             return StoreStatus::NotFound;
         }
-        it->offset = it->sizeIsDeferred ? length : qMin(length, it->size);
-        it->lastActivityAt = m_clock.now();
-        if (it->isComplete() && !it->completedAt.isValid()) {
-            it->completedAt = it->lastActivityAt;
+        current->offset = current->sizeIsDeferred ? length : qMin(length, current->size);
+        current->lastActivityAt = m_clock.now();
+        if (current->isComplete() && !current->completedAt.isValid()) {
+            current->completedAt = current->lastActivityAt;
             completedNow = true;
         }
-        info = *it;
+        m_index.insert(*current);
+        info = *current;
     }
     // The bytes are durable and the offset is the length, so the upload is complete whether or
     // not its .info says so: a failed write keeps the old, valid .info, and open() derives the
@@ -326,10 +321,10 @@ StoreStatus FileUploadStore::declareLength(const QString &id, qint64 length, Upl
     UploadInfo info;
     {
         QMutexLocker lock(&m_mutex);
-        auto it = m_index.find(id);
-        if (it == m_index.end())
+        const auto current = m_index.find(id);
+        if (!current)
             return StoreStatus::NotFound;
-        info = *it;
+        info = *current;
     }
     info.size = length;
     info.sizeIsDeferred = false;
@@ -343,12 +338,13 @@ StoreStatus FileUploadStore::declareLength(const QString &id, qint64 length, Upl
     }
     {
         QMutexLocker lock(&m_mutex);
-        auto it = m_index.find(id);
-        if (it == m_index.end())
+        auto current = m_index.find(id);
+        if (!current)
             return StoreStatus::NotFound;
-        it->size = length;
-        it->sizeIsDeferred = false;
-        info = *it;
+        current->size = length;
+        current->sizeIsDeferred = false;
+        m_index.insert(*current);
+        info = *current;
     }
     if (after)
         *after = info;
@@ -386,7 +382,7 @@ StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, QStri
     bool known = false;
     {
         QMutexLocker lock(&m_mutex);
-        known = m_index.remove(id) > 0;
+        known = m_index.remove(id);
     }
     if (bytesFreed)
         *bytesFreed = freed;

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "serverconfig.h"
 #include "uploadinfo.h"
+#include "uploadindex.h"
 #include "uploadinfofile.h"
 #include "uploadwriter.h"
 
@@ -98,7 +99,7 @@ private:
     const Duration m_expireAfter;
     const Clock &m_clock;
     mutable QMutex m_mutex;
-    QHash<QString, UploadInfo> m_index;
+    UploadIndex m_index;
 };
 
 } // namespace qtus
