@@ -1,5 +1,6 @@
 #include "creationqueue.h"
 
+#include <QCoreApplication>
 #include <QThread>
 
 #include <memory>
@@ -25,15 +26,21 @@ void CreationQueue::run(QObject *receiver, Job job, Done done)
         BodyDecision result;
     };
     auto task = std::make_shared<Task>(Task{receiver, std::move(job), std::move(done), {}});
+    m_inFlight.ref();
     m_pool.start([this, task] {
         task->result = task->job();
-        QMetaObject::invokeMethod(this, [task] {
+        QMetaObject::invokeMethod(this, [this, task] {
+            m_inFlight.deref();
             if (task->receiver)
                 task->done(task->result);
         }, Qt::QueuedConnection);
     });
 }
 
-void CreationQueue::waitForDone() { m_pool.waitForDone(); }
+void CreationQueue::finishAll()
+{
+    m_pool.waitForDone();
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+}
 
 } // namespace qtus

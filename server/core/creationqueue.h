@@ -14,6 +14,7 @@
 // order; one connection has one creation in flight at a time, so its answers stay in order.
 #include "tushandler.h"
 
+#include <QAtomicInt>
 #include <QObject>
 #include <QPointer>
 #include <QThreadPool>
@@ -32,15 +33,19 @@ public:
 
     using Job = std::function<BodyDecision()>;
     using Done = std::function<void(BodyDecision &)>;
-    // Runs job on the worker, then done(result) on this object's thread, unless receiver has
-    // been destroyed by then (a client that went away): the result is then dropped, which
-    // releases any upload lock it holds; the upload stays, unannounced, until it expires.
+    // Runs job on a worker, then done(result) on this object's thread, unless receiver has
+    // been destroyed by then (a client that went away): the result is then dropped, and the
+    // upload it created stays, unannounced, until it expires.
     void run(QObject *receiver, Job job, Done done);
-    // Blocks until every job submitted so far has run (their answers are still queued).
-    void waitForDone();
+    // Jobs submitted whose answer has not been handed back yet (a graceful stop waits for 0).
+    int inFlight() const { return m_inFlight.loadAcquire(); }
+    // Runs every job submitted so far to its end and hands back their answers now (a stop
+    // does this before the connections close, so no client misses a 201 for its upload).
+    void finishAll();
 
 private:
     QThreadPool m_pool;
+    QAtomicInt m_inFlight;
 };
 
 } // namespace qtus

@@ -104,6 +104,11 @@ std::optional<UploadInfo> FileUploadStore::loadOne(const QString &id, QString *w
         }
         // The data file's length is the durable offset; never report more than the declared size.
         info->offset = info->sizeIsDeferred ? qint64(st.st_size) : qMin<qint64>(st.st_size, info->size);
+    } else if (errno == ENOENT && (info->offset > 0 || info->completedAt.isValid())) {
+        // The .info records bytes (it is rewritten at completion): they are lost, and the
+        // upload must not come back as one that never had any.
+        *why = QStringLiteral("data file missing, though the .info records %1 bytes").arg(info->offset);
+        return std::nullopt;
     } else if (errno == ENOENT && ::fstat(file.handle(), &st) == 0) {
         info->offset = 0;  // no byte has arrived yet: the first PATCH makes the data file
     } else {
@@ -146,7 +151,8 @@ qint64 FileUploadStore::storedBytes() const
 
 StoreStatus FileUploadStore::create(UploadInfo &info)
 {
-    if (!isValidUploadId(info.id) || find(info.id) || QFileInfo::exists(dataPath(info.id)))
+    if (!isValidUploadId(info.id) || find(info.id) || QFileInfo::exists(dataPath(info.id))
+        || QFileInfo::exists(infoPath(info.id)))
         info.id = newUploadId();  // an id chosen earlier (the pre-create hook was told it) is kept
     info.offset = 0;
     info.createdAt = m_clock.now();
@@ -197,12 +203,10 @@ StoreStatus FileUploadStore::openWriter(UploadLock lock, qint64 maxSize, UploadW
         return StoreStatus::NotFound;
     const QByteArray path = QFile::encodeName(dataPath(info->id));
     int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    bool createdFile = false;
     if (fd < 0 && errno == ENOENT && info->offset == 0) {
         // No byte has arrived yet, so there is no data file yet (create()): this write makes it.
         // With an offset above 0 a missing file is lost data, never silently an empty upload.
         fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-        createdFile = fd >= 0;
     }
     if (fd < 0) {
         const int err = errno;
@@ -224,7 +228,6 @@ StoreStatus FileUploadStore::openWriter(UploadLock lock, qint64 maxSize, UploadW
     w.m_lock = std::move(lock);
     w.m_fd = fd;
     w.m_startOffset = info->offset;
-    w.m_createdFile = createdFile;
     if (!info->sizeIsDeferred)
         w.m_limit = info->size - info->offset;
     else if (maxSize > 0)
@@ -260,8 +263,9 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
     if (m_fsync == FsyncPolicy::Always) {
         if (storageCalls().fdatasync(writer.m_fd) != 0)
             syncError = errno;
-        else if (writer.m_createdFile && !syncDirectory(QFile::encodeName(m_dir)))
-            syncError = errno;  // the new data file's name must survive a crash as well as its bytes
+        else if (writer.startOffset() == 0 && !syncDirectory(QFile::encodeName(m_dir)))
+            syncError = errno;  // the first bytes: the data file's name must survive a crash as well
+                                // (also when an earlier request made the file and its sync failed)
     }
     if (syncError != 0) {
         const int err = syncError;
@@ -358,26 +362,47 @@ StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed)
 
 StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, QString *why)
 {
-    qint64 freed = 0;
-    // The data file goes first and the .info only after it: when the bytes cannot be removed
-    // the upload stays whole (loadable, still indexed) and the next cleanup pass retries,
-    // instead of leaving bytes that no .info describes.
-    for (const QString &path : {dataPath(id), infoPath(id)}) {
-        const QByteArray native = QFile::encodeName(path);
+    // The .info goes to its temp name first: from then on no restart takes the upload for one
+    // no byte has reached (a .info without data file). If the bytes then cannot be removed,
+    // the .info comes back and the upload stays whole (loadable, still indexed) for the next
+    // cleanup pass to retry. A crash in between leaves a temp file and a data file without
+    // .info: orphans the cleanup pass removes after --orphan-grace.
+    const QByteArray info = QFile::encodeName(infoPath(id));
+    const QByteArray hidden = info + tempSuffix;
+    const QByteArray data = QFile::encodeName(dataPath(id));
+    const auto sizeOf = [](const QByteArray &path) {
         struct stat st;
-        const qint64 size = ::lstat(native.constData(), &st) == 0 ? qint64(st.st_size) : 0;
-        if (::unlink(native.constData()) == 0) {
-            freed += size;
-        } else if (errno != ENOENT) {
-            const QString reason = QStringLiteral("cannot remove %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno)));
-            if (why)
-                *why = reason;
-            else
-                qCWarning(lcStore).noquote() << reason;
-            if (bytesFreed)
-                *bytesFreed = freed;
-            return StoreStatus::IoError;
+        return ::lstat(path.constData(), &st) == 0 ? qint64(st.st_size) : qint64(0);
+    };
+    const auto failure = [&](const QByteArray &path, int err) {
+        const QString reason = QStringLiteral("cannot remove %1: %2").arg(QFile::decodeName(path), QString::fromLocal8Bit(strerror(err)));
+        if (why)
+            *why = reason;
+        else
+            qCWarning(lcStore).noquote() << reason;
+        if (bytesFreed)
+            *bytesFreed = 0;
+        return StoreStatus::IoError;
+    };
+    const qint64 infoSize = sizeOf(info);
+    const bool infoHidden = ::rename(info.constData(), hidden.constData()) == 0;
+    if (!infoHidden && errno != ENOENT)
+        return failure(info, errno);
+    qint64 freed = sizeOf(data);
+    if (::unlink(data.constData()) != 0) {
+        const int err = errno;
+        if (err != ENOENT) {
+            if (infoHidden)
+                ::rename(hidden.constData(), info.constData());
+            return failure(data, err);
         }
+        freed = 0;
+    }
+    if (infoHidden) {
+        if (::unlink(hidden.constData()) == 0)
+            freed += infoSize;
+        else  // the upload is gone all the same; a stale temp file is the cleanup pass's to remove
+            qCWarning(lcStore) << "cannot remove" << hidden << strerror(errno);
     }
     bool known = false;
     {

@@ -397,12 +397,15 @@ TusResponse TusHandler::finishBody(PendingBody &body, bool bodyComplete)
 
 TusResponse TusHandler::failBody(PendingBody &body, TusError error)
 {
-    const bool creation = body.success.status == 201;
-    const QString id = body.writer.id();
-    const TusResponse committed = finishBody(body, false);  // removes a creation that failed to commit
-    if (creation && committed.status == 201) {
+    if (body.success.status == 201) {
+        // A creation: never committed (no completion, no post-finish hook for a file about to
+        // go), just closed, which releases its lock, and removed.
+        const QString id = body.writer.id();
+        body.writer = UploadWriter();
         if (UploadLock lock = m_locks.tryLock(id); lock.isHeld())
             m_store.remove(id);
+    } else {
+        finishBody(body, false);
     }
     TusResponse r = errorResponse(error);
     if (!body.origin.isEmpty())

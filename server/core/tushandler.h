@@ -62,7 +62,7 @@ public:
     TusResponse finishBody(PendingBody &body, bool bodyComplete = true);
     // The body broke off in a way that makes the request an error (a malformed chunk): what
     // arrived is committed as for a dropped connection (rule P7), and the answer is error.
-    // A creation, answered without Location, is removed instead: nobody could resume it.
+    // A creation, answered without Location, is removed uncommitted: nobody could resume it.
     TusResponse failBody(PendingBody &body, TusError error);
 
     static TusResponse errorResponse(TusError error);

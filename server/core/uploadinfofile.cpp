@@ -88,18 +88,33 @@ InfoFileWrite createInfoFile(const QByteArray &path, const QByteArray &tempPath,
     bool ok = writeAll(fd, contents);
     if (ok && fsync == FsyncPolicy::Always)
         ok = storageCalls().fsync(fd) == 0;
+    bool linked = false;
+    int linkError = 0;
     if (ok) {
         // linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the /proc link works for anyone.
         char procPath[40];
         std::snprintf(procPath, sizeof procPath, "/proc/self/fd/%d", fd);
-        ok = ::linkat(AT_FDCWD, procPath, AT_FDCWD, path.constData(), AT_SYMLINK_FOLLOW) == 0;
+        linked = ::linkat(AT_FDCWD, procPath, AT_FDCWD, path.constData(), AT_SYMLINK_FOLLOW) == 0;
+        if (!linked) {
+            linkError = errno;
+            ok = false;
+        }
     }
     result.error = ok ? 0 : errno;
-    ::close(fd);  // unnamed until linked: a failure leaves nothing behind
-    if (result.error == ENOENT && ::access("/proc/self/fd", F_OK) != 0)
-        return replaceInfoFile(path, tempPath, contents, fsync);  // no /proc mounted
-    if (!ok)
+    // Unnamed until linked: closing an unlinked one leaves nothing behind.
+    if (::close(fd) != 0 && ok && errno != EINTR) {
+        ok = false;
+        result.error = errno;
+    }
+    // A link the kernel or a sandbox refuses (no /proc; EPERM in some sandboxes): the portable
+    // way. Errors of the disk itself are answered as they are.
+    if (linkError != 0 && linkError != EEXIST && linkError != ENOSPC && linkError != EDQUOT && linkError != EIO
+        && linkError != EROFS)
+        return replaceInfoFile(path, tempPath, contents, fsync);
+    if (!ok) {
+        result.replaced = linked;  // a failed close after the link: the caller removes the name
         return result;
+    }
     result.replaced = true;
     if (fsync == FsyncPolicy::Always && !syncDirectory(directory))
         result.error = errno;

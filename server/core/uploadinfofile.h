@@ -22,10 +22,11 @@ struct InfoFileWrite
 InfoFileWrite replaceInfoFile(const QByteArray &path, const QByteArray &tempPath, const QByteArray &contents,
                               FsyncPolicy fsync);
 
-// Writes the .info of a new upload, whose name nobody has yet. Where the file system can
-// (Linux O_TMPFILE), the contents go into an unnamed file that is linked in whole: a crash
-// leaves no .info or a complete one, and it costs one file instead of two plus a rename.
-// Elsewhere (or without /proc) it is replaceInfoFile(). EEXIST when path already exists.
+// Writes the .info of a new upload; path must not exist yet. Where the file system can
+// (Linux O_TMPFILE), the contents go into an unnamed file that is linked in whole: a killed
+// process leaves no .info or a complete one (after a power loss too under fsync Always), and
+// it costs one file instead of two plus a rename. Where O_TMPFILE or the link is refused (no
+// /proc, some sandboxes) it is replaceInfoFile().
 InfoFileWrite createInfoFile(const QByteArray &path, const QByteArray &tempPath, const QByteArray &contents,
                              FsyncPolicy fsync);
 

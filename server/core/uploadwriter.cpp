@@ -26,8 +26,7 @@ UploadWriter::UploadWriter(UploadWriter &&other) noexcept
       m_systemError(other.m_systemError),
       m_hash(std::move(other.m_hash)),
       m_expectedDigest(other.m_expectedDigest),
-      m_bodyComplete(other.m_bodyComplete),
-      m_createdFile(other.m_createdFile)
+      m_bodyComplete(other.m_bodyComplete)
 {
 }
 
@@ -45,7 +44,6 @@ UploadWriter &UploadWriter::operator=(UploadWriter &&other) noexcept
         m_hash = std::move(other.m_hash);
         m_expectedDigest = other.m_expectedDigest;
         m_bodyComplete = other.m_bodyComplete;
-        m_createdFile = other.m_createdFile;
     }
     return *this;
 }

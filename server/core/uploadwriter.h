@@ -86,7 +86,6 @@ private:
     std::unique_ptr<QCryptographicHash> m_hash;
     QByteArray m_expectedDigest;
     bool m_bodyComplete = false;
-    bool m_createdFile = false;  // openWriter() made the data file: commit() syncs its directory
 };
 
 } // namespace qtus

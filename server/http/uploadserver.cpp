@@ -34,7 +34,8 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
       m_hooks(config.hookPreCreate, config.hookPostFinish, config.hookTimeout)
 {
     if (m_hooks.hasPostFinish()) {
-        // Queued: the client's answer goes out first, the hook runs after.
+        // Queued: the client's answer goes out first, the hook runs after (a creation on a
+        // worker that completes at once, length 0 or concatenation, may race its 201).
         connect(&m_store, &FileUploadStore::uploadCompleted, &m_hooks, [this](const UploadInfo &info) {
             QJsonObject event = UploadHooks::uploadEvent("post-finish", info, QString());
             event.insert(QStringLiteral("Path"), m_store.dataPath(info.id));
@@ -94,7 +95,7 @@ void UploadServer::stopGracefully()
     elapsed->start();
     const qint64 timeoutMs = m_config.shutdownTimeout.count();
     connect(poll, &QTimer::timeout, this, [this, poll, elapsed, timeoutMs] {
-        const int inFlight = m_locks.count();
+        const int inFlight = m_locks.count() + m_creations.inFlight();
         if (inFlight > 0 && elapsed->elapsed() < timeoutMs && m_http)
             return;
         if (inFlight > 0)
@@ -112,13 +113,13 @@ void UploadServer::stop()
         return;
     m_scheduler.interruptPass();
     m_scheduler.stop();
+    // Creations already on a worker finish and are answered: their uploads exist.
+    m_creations.finishAll();
     // Answers already written are sent before the sockets go (accepted sockets are
     // children of the listener).
     for (QTcpSocket *socket : m_http->findChildren<QTcpSocket *>())
         socket->flush();
     m_listener = nullptr;
-    // Creations already on the worker finish (their answers are dropped with the connections).
-    m_creations.waitForDone();
     m_http.reset();  // closes the listener and every connection; intakes commit what arrived
     m_stopping = false;
     qCInfo(lcServer) << "stopped";

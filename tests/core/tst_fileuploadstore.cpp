@@ -273,6 +273,13 @@ void tst_FileUploadStore::unusableInfoIsSkippedAndKept_data()
         << QByteArray(R"({"ID":"ffffffffffffffffffffffffffffffff","Size":10})") << file;
     QTest::addRow("missing Size") << QByteArray(R"({"ID":"%ID%"})") << file;
     QTest::addRow("data file is a directory") << valid << QByteArray("directory");
+    // Without data file a .info is an upload no byte has reached, unless it records bytes
+    // (it is rewritten at completion): then they are lost, and it must not load as empty.
+    QTest::addRow("data file missing, .info records 10 bytes")
+        << QByteArray(R"({"ID":"%ID%","Size":10,"Offset":10,"MetaData":{}})") << QByteArray("none");
+    QTest::addRow("data file missing, .info records completion")
+        << QByteArray(R"({"ID":"%ID%","Size":0,"Offset":0,"MetaData":{},"CompletedAt":"2026-01-01T12:00:00Z"})")
+        << QByteArray("none");
 }
 
 void tst_FileUploadStore::unusableInfoIsSkippedAndKept()
@@ -290,7 +297,7 @@ void tst_FileUploadStore::unusableInfoIsSkippedAndKept()
     writeFile(dir + QLatin1Char('/') + badId + QStringLiteral(".info"), document);
     if (data == "file")
         writeFile(dir + QLatin1Char('/') + badId, "data");
-    else
+    else if (data == "directory")
         QVERIFY(QDir(dir).mkdir(badId));
     const QStringList filesBefore = filesIn(dir);
 

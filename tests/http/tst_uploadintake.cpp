@@ -34,9 +34,24 @@ ssize_t stallingWrite(int fd, const void *data, size_t size)
     writeMayGo.tryAcquire(1, 10000);
     return ::write(fd, data, size);
 }
-struct RealStorageCallsAtExit
+// While it lives, every storage write waits for writeMayGo (one release, one write).
+struct StalledWrites
 {
-    ~RealStorageCallsAtExit() { setStorageCallsForTesting(StorageCalls{}); }
+    StalledWrites()
+    {
+        writeEntered.acquire(writeEntered.available());
+        writeMayGo.acquire(writeMayGo.available());
+        StorageCalls calls;
+        calls.write = stallingWrite;
+        setStorageCallsForTesting(calls);
+    }
+    ~StalledWrites() { setStorageCallsForTesting(StorageCalls{}); }
+    // Sends a POST and waits until its .info write is stalled on a creation worker.
+    static bool postAndStall(PipelinedClient &poster)
+    {
+        poster.sendRequest(wire::post(10));
+        return poster.waitUntil([] { return writeEntered.available() > 0; });
+    }
 };
 } // namespace
 
@@ -59,6 +74,7 @@ private slots:
     void slowCreationStallsNoOtherConnection();
     void pipelinedRequestsAfterACreationWaitForIt();
     void malformedChunkedCreationLeavesNothing();
+    void stopAnswersCreationsInFlight();
 };
 
 void tst_UploadIntake::randomSegmentation_data()
@@ -386,17 +402,10 @@ void tst_UploadIntake::slowCreationStallsNoOtherConnection()
     ServerUnderTest s;
     QVERIFY(s.start());
     const QByteArray path = s.createUpload(10);
-    writeEntered.acquire(writeEntered.available());
-    writeMayGo.acquire(writeMayGo.available());
-    const RealStorageCallsAtExit restore;
-    StorageCalls calls;
-    calls.write = stallingWrite;
-    setStorageCallsForTesting(calls);
-
+    const StalledWrites stalled;
     PipelinedClient poster;
     QVERIFY(poster.connectTo(s.port()));
-    poster.sendRequest(wire::post(10));
-    QVERIFY(poster.waitUntil([] { return writeEntered.available() > 0; }));
+    QVERIFY(StalledWrites::postAndStall(poster));
     PipelinedClient checker;
     QVERIFY(checker.connectTo(s.port()));
     checker.sendRequest(wire::head(path));
@@ -462,6 +471,25 @@ void tst_UploadIntake::malformedChunkedCreationLeavesNothing()
     QVERIFY(client.waitForClose(5000));
     QCOMPARE(s.server().store().count(), 0);
     QCOMPARE(QDir(s.server().store().directory()).entryList(QDir::Files | QDir::Hidden), QStringList());
+}
+
+void tst_UploadIntake::stopAnswersCreationsInFlight()
+{
+    // A stop while a creation runs on a worker waits for it and sends its 201 before the
+    // connection closes: the upload exists, so its client must learn where.
+    ServerUnderTest s;
+    QVERIFY(s.start());
+    const StalledWrites stalled;
+    PipelinedClient poster;
+    QVERIFY(poster.connectTo(s.port()));
+    QVERIFY(StalledWrites::postAndStall(poster));
+    // The write may go now, but nothing runs this thread's event loop before stop(): the
+    // answer is at best queued when stop() starts, and stop() must deliver it.
+    writeMayGo.release();
+    s.server().stop();
+    QVERIFY(poster.waitForResponses(1));
+    QCOMPARE(poster.responses().at(0).status, 201);
+    QCOMPARE(s.server().store().count(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_UploadIntake)
