@@ -228,6 +228,8 @@ StoreStatus FileUploadStore::openWriter(UploadLock lock, qint64 maxSize, UploadW
     w.m_lock = std::move(lock);
     w.m_fd = fd;
     w.m_startOffset = info->offset;
+    w.m_writeBehind = m_fsync == FsyncPolicy::Always;
+    w.m_writebackFrom = info->offset;
     if (!info->sizeIsDeferred)
         w.m_limit = info->size - info->offset;
     else if (maxSize > 0)

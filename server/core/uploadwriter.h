@@ -75,6 +75,8 @@ private:
     friend class FileUploadStore;
     void close();
     StoreStatus failWith(int error);
+    void startWriteback();
+    static constexpr qint64 writebackStep = 1024 * 1024;
 
     UploadLock m_lock;
     int m_fd = -1;
@@ -86,6 +88,8 @@ private:
     std::unique_ptr<QCryptographicHash> m_hash;
     QByteArray m_expectedDigest;
     bool m_bodyComplete = false;
+    bool m_writeBehind = false;  // --fsync always: start writeback as bytes arrive (startWriteback)
+    qint64 m_writebackFrom = 0;  // file offset from which no writeback was started yet
 };
 
 } // namespace qtus
