@@ -4,12 +4,18 @@ namespace qtus {
 
 namespace {
 
-QByteArray joinedValues(const HeaderList &headers, const QByteArray &name)
+// Header names are ASCII: names of different lengths never match, and most differ there.
+bool sameName(const QByteArray &a, QByteArrayView b)
+{
+    return a.size() == b.size() && a.compare(b, Qt::CaseInsensitive) == 0;
+}
+
+QByteArray joinedValues(const HeaderList &headers, QByteArrayView name)
 {
     QByteArray out;
     bool found = false;
     for (const auto &h : headers) {
-        if (h.first.compare(name, Qt::CaseInsensitive) == 0) {
+        if (sameName(h.first, name)) {
             if (found)
                 out += ", ";
             out += h.second;
@@ -19,10 +25,10 @@ QByteArray joinedValues(const HeaderList &headers, const QByteArray &name)
     return out;
 }
 
-bool contains(const HeaderList &headers, const QByteArray &name)
+bool contains(const HeaderList &headers, QByteArrayView name)
 {
     for (const auto &h : headers) {
-        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+        if (sameName(h.first, name))
             return true;
     }
     return false;
@@ -30,15 +36,15 @@ bool contains(const HeaderList &headers, const QByteArray &name)
 
 } // namespace
 
-QByteArray TusRequest::header(const QByteArray &name) const { return joinedValues(headers, name); }
-bool TusRequest::hasHeader(const QByteArray &name) const { return contains(headers, name); }
-QByteArray TusResponse::header(const QByteArray &name) const { return joinedValues(headers, name); }
-bool TusResponse::hasHeader(const QByteArray &name) const { return contains(headers, name); }
+QByteArray TusRequest::header(QByteArrayView name) const { return joinedValues(headers, name); }
+bool TusRequest::hasHeader(QByteArrayView name) const { return contains(headers, name); }
+QByteArray TusResponse::header(QByteArrayView name) const { return joinedValues(headers, name); }
+bool TusResponse::hasHeader(QByteArrayView name) const { return contains(headers, name); }
 
 void TusResponse::setHeader(const QByteArray &name, const QByteArray &value)
 {
     for (auto &h : headers) {
-        if (h.first.compare(name, Qt::CaseInsensitive) == 0) {
+        if (sameName(h.first, name)) {
             h.second = value;
             return;
         }

@@ -22,8 +22,8 @@ struct TusRequest
     QString newUploadId;  // a creation: the id to create it under (the pre-create hook was told it)
 
     // Case-insensitive; repeated headers are joined with ", " as HTTP allows.
-    QByteArray header(const QByteArray &name) const;
-    bool hasHeader(const QByteArray &name) const;
+    QByteArray header(QByteArrayView name) const;
+    bool hasHeader(QByteArrayView name) const;
 };
 
 struct TusResponse
@@ -37,9 +37,21 @@ struct TusResponse
     qint64 bodyFileOffset = 0;
     qint64 bodyFileLength = 0;
 
-    QByteArray header(const QByteArray &name) const;
-    bool hasHeader(const QByteArray &name) const;
+    QByteArray header(QByteArrayView name) const;
+    bool hasHeader(QByteArrayView name) const;
     void setHeader(const QByteArray &name, const QByteArray &value);
+    // Names (and values) written as string literals are wrapped, not copied: every answer
+    // sets several, and the HEAD benchmark sees each allocation. Only for literals.
+    template <qsizetype N>
+    void setHeader(const char (&name)[N], const QByteArray &value)
+    {
+        setHeader(QByteArray::fromRawData(name, N - 1), value);
+    }
+    template <qsizetype N, qsizetype M>
+    void setHeader(const char (&name)[N], const char (&value)[M])
+    {
+        setHeader(QByteArray::fromRawData(name, N - 1), QByteArray::fromRawData(value, M - 1));
+    }
 };
 
 } // namespace qtus

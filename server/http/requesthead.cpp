@@ -2,6 +2,8 @@
 
 #include "headervalues.h"
 
+#include <cstring>
+
 namespace qtus {
 
 namespace {
@@ -42,6 +44,35 @@ bool hasToken(QByteArrayView list, QByteArrayView token)
     return false;
 }
 
+// memchr/memmem: QByteArray::indexOf() of a short needle costs more than the rest of a
+// line's parsing, and every line of every request is searched.
+qsizetype indexOfCrlf(const QByteArray &buffer, qsizetype from)
+{
+    const char *begin = buffer.constData();
+    const char *end = begin + buffer.size();
+    for (const char *p = begin + from; p < end;) {
+        const auto *cr = static_cast<const char *>(std::memchr(p, '\r', size_t(end - p)));
+        if (!cr || cr + 1 >= end)
+            return -1;
+        if (cr[1] == '\n')
+            return cr - begin;
+        p = cr + 1;
+    }
+    return -1;
+}
+
+qsizetype indexOfBlankLine(const QByteArray &buffer)
+{
+    const void *found = memmem(buffer.constData(), size_t(buffer.size()), "\r\n\r\n", 4);
+    return found ? static_cast<const char *>(found) - buffer.constData() : -1;
+}
+
+// Field names are ASCII: a different length is a different name (and the usual case).
+bool isField(QByteArrayView name, QByteArrayView want)
+{
+    return name.size() == want.size() && name.compare(want, Qt::CaseInsensitive) == 0;
+}
+
 HeadParseResult invalid(TusError error)
 {
     HeadParseResult r;
@@ -54,7 +85,7 @@ HeadParseResult invalid(TusError error)
 
 HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &limits)
 {
-    const qsizetype lineEnd = buffer.indexOf("\r\n");
+    const qsizetype lineEnd = indexOfCrlf(buffer, 0);
     if (lineEnd < 0 || lineEnd > limits.maxRequestLine) {
         // The verdict must not depend on where a read ended: a line of exactly the limit may
         // have arrived with the CR of its CRLF but not yet the LF, and is not too long.
@@ -67,7 +98,7 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
             return invalid(TusError::HeaderTooLarge);
         return {};
     }
-    const qsizetype end = buffer.indexOf("\r\n\r\n");
+    const qsizetype end = indexOfBlankLine(buffer);
     if (end < 0)
         return buffer.size() >= limits.maxHeaderSize ? invalid(TusError::HeaderTooLarge) : HeadParseResult();
     if (end + 4 > limits.maxHeaderSize)
@@ -116,7 +147,7 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
     // Views into the buffer: only the stored name and value are copied (this runs for every
     // request; the HEAD benchmark sees each allocation).
     while (pos < end + 2) {
-        const qsizetype next = buffer.indexOf("\r\n", pos);
+        const qsizetype next = indexOfCrlf(buffer, pos);
         const QByteArrayView line(buffer.constData() + pos, next - pos);
         pos = next + 2;
         if (line.startsWith(' ') || line.startsWith('\t'))
@@ -134,7 +165,7 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
                 return invalid(TusError::MalformedHeader);
         }
         h.headers.append({name.toByteArray(), value.toByteArray()});
-        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0) {
+        if (isField(name, "Content-Length")) {
             // "5, 5" or repeated identical fields are one length; anything else is ambiguous.
             for (const QByteArray &item : value.toByteArray().split(',')) {
                 const auto n = parseNonNegativeInteger(item.trimmed());
@@ -144,16 +175,16 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
                     return invalid(TusError::ConflictingContentLength);
                 contentLength = n;
             }
-        } else if (name.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0) {
+        } else if (isField(name, "Transfer-Encoding")) {
             if (hasTransferEncoding || value.compare("chunked", Qt::CaseInsensitive) != 0)
                 return invalid(TusError::UnsupportedTransferEncoding);
             hasTransferEncoding = true;
-        } else if (name.compare("Host", Qt::CaseInsensitive) == 0) {
+        } else if (isField(name, "Host")) {
             hasHost = true;
-        } else if (name.compare("Connection", Qt::CaseInsensitive) == 0) {
+        } else if (isField(name, "Connection")) {
             if (hasToken(value, "close"))
                 h.keepAlive = false;
-        } else if (name.compare("Expect", Qt::CaseInsensitive) == 0) {
+        } else if (isField(name, "Expect")) {
             h.expectContinue = value.compare("100-continue", Qt::CaseInsensitive) == 0;
         }
     }

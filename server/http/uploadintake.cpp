@@ -20,7 +20,8 @@ constexpr int drainMs = 2000;
 
 UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
                            CreationQueue *creations)
-    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_creations(creations), m_limits(limits)
+    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_creations(creations), m_limits(limits),
+      m_remoteAddress(socket->peerAddress().toString())
 {
     socket->setReadBufferSize(socketBufferSize);
     // Connected before QHttpServer connects its own slot, so this one always runs first.
@@ -68,8 +69,7 @@ void UploadIntake::process()
             return;
         }
         if (m_state == State::Head) {
-            if (m_socket->bytesAvailable() > 0)
-                m_in += m_socket->readAll();
+            readInto(m_in);
             if (m_in.isEmpty())
                 break;
             const State before = m_state;
@@ -149,6 +149,16 @@ void UploadIntake::processHead()
     } else {
         handOver(head);
     }
+}
+
+void UploadIntake::readInto(QByteArray &buffer)
+{
+    // Through a small piece, not readAll(): appending reuses the buffer's room, where
+    // readAll() allocates a new array for every read (one per request on keep-alive HEADs).
+    char piece[4096];
+    qint64 n;
+    while ((n = m_socket->read(piece, sizeof piece)) > 0)
+        buffer.append(piece, n);
 }
 
 void UploadIntake::bufferAhead(qint64 limit)
@@ -482,8 +492,7 @@ TusRequest UploadIntake::toTusRequest(const RequestHead &head) const
     r.method = head.method;
     r.path = head.path;
     r.headers = head.headers;
-    if (m_socket)
-        r.remoteAddress = m_socket->peerAddress().toString();
+    r.remoteAddress = m_remoteAddress;
     return r;
 }
 

@@ -79,6 +79,7 @@ private:
     void startUploadBody(const RequestHead &head, TusRequest request);
     void continueUploadBody(const RequestHead &head, BodyDecision &decision);
     void awaitPreCreateHook(const RequestHead &head, TusRequest request);
+    void readInto(QByteArray &buffer);  // appends every byte the socket has
     void bufferAhead(qint64 limit);
     void feedBody(const char *data, qint64 size, qint64 *consumed);
     void finishBody(std::optional<TusError> failure);
@@ -100,6 +101,7 @@ private:
     QPointer<UploadHooks> m_hooks;
     CreationQueue *m_creations;
     const IntakeLimits m_limits;
+    const QString m_remoteAddress;  // formatted once: every request carries it
     State m_state = State::Head;
     QByteArray m_in;             // bytes read but not yet used (a partial head, pipelined requests)
     QByteArray m_chunk;          // read buffer for body bytes
