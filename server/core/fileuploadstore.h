@@ -64,7 +64,7 @@ public:
 
     // --- For the cleanup pass (cleanuppass.h), which calls these from its worker thread. ---
     // Every indexed id. Copies no UploadInfo, so it holds the mutex (and stalls lookups) for
-    // about half as long as sessions() does; benchmarks/cleanup_bench prints both.
+    // about half as long as sessions() does; tests/bench/cleanup_bench prints both.
     QStringList uploadIds() const;
     enum class FileKind { Data, Info, InfoTemp };
     // Which file of which upload a directory entry is, when its name is one this store writes
@@ -91,6 +91,9 @@ signals:
     void uploadRemoved(const QString &id);
 
 private:
+    static constexpr char infoSuffix[] = ".info";
+    static constexpr char tempSuffix[] = ".tmp";  // <id>.info.tmp: a .info being replaced or removed
+
     std::optional<UploadInfo> loadOne(const QString &id, QString *why) const;
     InfoFileWrite writeInfo(const UploadInfo &info) const;
 
