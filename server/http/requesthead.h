@@ -25,6 +25,9 @@ struct RequestHead
     qsizetype size = 0;         // bytes of the head, including the blank line
 
     bool hasBody() const { return chunked || contentLength > 0; }
+    // The body's length as the handler takes it: -1 for chunked (not known yet), else the
+    // Content-Length (0 without one).
+    qint64 bodyLength() const { return chunked ? -1 : qMax<qint64>(0, contentLength); }
 };
 
 struct HeadLimits

@@ -156,9 +156,12 @@ void UploadIntake::readInto(QByteArray &buffer)
     // Through a small piece, not readAll(): appending reuses the buffer's room, where
     // readAll() allocates a new array for every read (one per request on keep-alive HEADs).
     char piece[4096];
-    qint64 n;
-    while ((n = m_socket->read(piece, sizeof piece)) > 0)
+    for (qint64 available = m_socket->bytesAvailable(); available > 0; available = m_socket->bytesAvailable()) {
+        const qint64 n = m_socket->read(piece, qMin<qint64>(available, sizeof piece));
+        if (n <= 0)
+            break;
         buffer.append(piece, n);
+    }
 }
 
 void UploadIntake::bufferAhead(qint64 limit)
@@ -175,7 +178,7 @@ void UploadIntake::bufferAhead(qint64 limit)
 
 void UploadIntake::awaitPreCreateHook(const RequestHead &head, TusRequest request)
 {
-    const qint64 contentLength = head.chunked ? -1 : qMax<qint64>(0, head.contentLength);
+    const qint64 contentLength = head.bodyLength();
     UploadInfo planned;
     if (m_handler.checkCreation(request, contentLength, &planned)) {
         startUploadBody(head, std::move(request));  // refused anyway: the same answer, no hook
@@ -209,7 +212,7 @@ void UploadIntake::awaitPreCreateHook(const RequestHead &head, TusRequest reques
 
 void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)
 {
-    const qint64 contentLength = head.chunked ? -1 : qMax<qint64>(0, head.contentLength);
+    const qint64 contentLength = head.bodyLength();
     if (m_creations && !head.hasBody() && m_handler.isCreation(request)) {
         // File-system work: done on the creation worker while this thread serves the other
         // connections. Only bodiless POSTs (what tus clients send unless asked for
@@ -236,7 +239,7 @@ void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)
 
 void UploadIntake::continueUploadBody(const RequestHead &head, BodyDecision &decision)
 {
-    const qint64 contentLength = head.chunked ? -1 : qMax<qint64>(0, head.contentLength);
+    const qint64 contentLength = head.bodyLength();
     m_keepAlive = head.keepAlive;
     if (decision.response) {
         // Answered from the head alone (an error, or a POST without body). A body we will
@@ -415,7 +418,7 @@ void UploadIntake::drainAndClose()
     if (m_socket->bytesToWrite() == 0)
         ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);  // the client sees our answer, then EOF
     m_socket->skip(m_socket->bytesAvailable());
-    m_timer.start(drainMs);
+    startTimeout(drainMs);
 }
 
 void UploadIntake::onDisconnected()
@@ -442,6 +445,10 @@ void UploadIntake::onTimeout()
 {
     if (!m_socket)
         return;
+    if (!m_due.hasExpired()) {  // pushed back since the timer started (startTimeout)
+        startTimeout(qMax<qint64>(1, m_due.remainingTime()));
+        return;
+    }
     if (m_state == State::Draining) {
         m_socket->abort();
         return;
@@ -483,6 +490,19 @@ void UploadIntake::armTimer()
             m_headDeadline.setRemainingTime(ms);
         ms = qMax<qint64>(0, m_headDeadline.remainingTime());
     }
+    startTimeout(ms);
+}
+
+void UploadIntake::startTimeout(qint64 ms)
+{
+    const QDeadlineTimer due(ms);
+    m_due = due;
+    // A deadline later than the running timer's (an idle timeout pushed back by the next
+    // keep-alive request) leaves the timer alone: onTimeout() sees it has not come yet and
+    // waits the rest. Restarting a QTimer per request cost as much as parsing the request.
+    if (m_timer.isActive() && !(due < m_timerDue))
+        return;
+    m_timerDue = due;
     m_timer.start(int(qMin<qint64>(ms, std::numeric_limits<int>::max())));
 }
 

@@ -92,6 +92,7 @@ private:
     void closeGracefully();
     void commitInterrupted(const char *why);
     void armTimer();
+    void startTimeout(qint64 ms);
     TusRequest toTusRequest(const RequestHead &head) const;
 
     // Held as what it still is while ~QAbstractSocket emits disconnected (a server stop with
@@ -122,7 +123,9 @@ private:
     QFile m_file;
     qint64 m_sendLeft = 0;
 
-    QTimer m_timer;
+    QTimer m_timer;              // idle, read and drain timeouts; fires at m_timerDue
+    QDeadlineTimer m_timerDue;
+    QDeadlineTimer m_due;        // when the timeout is really due (may be later: startTimeout)
     QDeadlineTimer m_headDeadline{QDeadlineTimer::Forever};  // set while a head is incomplete
 };
 
