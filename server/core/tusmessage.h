@@ -52,6 +52,11 @@ struct TusResponse
     {
         setHeader(QByteArray::fromRawData(name, N - 1), QByteArray::fromRawData(value, M - 1));
     }
+    // A writable char array is a buffer, not a literal: wrapping it would dangle.
+    template <qsizetype N>
+    void setHeader(char (&name)[N], const QByteArray &value) = delete;
+    template <qsizetype N, qsizetype M>
+    void setHeader(const char (&name)[N], char (&value)[M]) = delete;
 };
 
 } // namespace qtus
