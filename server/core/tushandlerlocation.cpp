@@ -11,7 +11,7 @@ namespace {
 
 // host[:port] as a client or proxy may send it: a DNS name or bracketed IPv6 literal, and a
 // port from 1 to 65535. Anything else (paths, spaces, control characters) is not a host.
-// Written out rather than a QRegularExpression: creations run on the creation worker too,
+// Written out rather than a QRegularExpression: creations run on the storage workers too,
 // and this is on every creation's path.
 bool isValidHost(const QByteArray &host)
 {

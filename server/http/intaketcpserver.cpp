@@ -7,12 +7,12 @@
 
 namespace qtus {
 
-IntakeTcpServer::IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, CreationQueue *creations,
+IntakeTcpServer::IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, StorageQueue *storage,
                                  const IntakeLimits &limits, int maxConnections, QObject *parent)
     : QTcpServer(parent),
       m_handler(handler),
       m_hooks(hooks),
-      m_creations(creations),
+      m_storage(storage),
       m_limits(limits),
       m_maxConnections(maxConnections)
 {
@@ -26,7 +26,7 @@ QTcpSocket *IntakeTcpServer::nextPendingConnection()
             continue;
         }
         ++m_connections;
-        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits, m_creations);
+        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits, m_storage);
         connect(intake, &QObject::destroyed, this, [this] { --m_connections; });
         return socket;
     }

@@ -15,7 +15,7 @@ class IntakeTcpServer final : public QTcpServer
     Q_DISABLE_COPY_MOVE(IntakeTcpServer)
 
 public:
-    IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, CreationQueue *creations, const IntakeLimits &limits,
+    IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, StorageQueue *storage, const IntakeLimits &limits,
                     int maxConnections, QObject *parent = nullptr);
     QTcpSocket *nextPendingConnection() override;
     int connectionCount() const { return m_connections; }
@@ -25,7 +25,7 @@ private:
 
     TusHandler &m_handler;
     UploadHooks *m_hooks;
-    CreationQueue *m_creations;
+    StorageQueue *m_storage;
     const IntakeLimits m_limits;
     const int m_maxConnections;
     int m_connections = 0;

@@ -18,8 +18,8 @@ constexpr int drainMs = 2000;
 } // namespace
 
 UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
-                           CreationQueue *creations)
-    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_creations(creations), m_limits(limits),
+                           StorageQueue *storage)
+    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_storage(storage), m_limits(limits),
       m_remoteAddress(socket->peerAddress().toString())
 {
     socket->setReadBufferSize(socketBufferSize);
@@ -59,8 +59,12 @@ void UploadIntake::process()
             m_socket->skip(m_socket->bytesAvailable());
             return;
         }
-        if (m_state == State::Sending || m_state == State::Creating) {
+        if (m_state == State::Sending) {
             bufferAhead(maxBytesAheadOfDownload);
+            return;
+        }
+        if (m_state == State::OnWorker) {
+            bufferAhead(maxBytesAheadOfWorker);
             return;
         }
         if (m_state == State::AwaitingHook) {
@@ -212,19 +216,19 @@ void UploadIntake::awaitPreCreateHook(const RequestHead &head, TusRequest reques
 void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)
 {
     const qint64 contentLength = head.bodyLength();
-    if (m_creations && !head.hasBody() && m_handler.isCreation(request)) {
-        // File-system work: done on the creation worker while this thread serves the other
+    if (m_storage && !head.hasBody() && m_handler.isCreation(request)) {
+        // File-system work: done on a storage worker while this thread serves the other
         // connections. Only bodiless POSTs (what tus clients send unless asked for
         // creation-with-upload): a body would have to wait in memory meanwhile, since bytes
         // left in the socket are QHttpServer's to parse. Bytes that arrive meanwhile
         // (pipelined requests) wait in m_in.
-        m_state = State::Creating;
+        m_state = State::OnWorker;
         m_timer.stop();
         TusHandler *handler = &m_handler;
-        m_creations->run(
+        m_storage->run<BodyDecision>(
             this, [handler, request, contentLength] { return handler->startBody(request, contentLength); },
             [this, head](BodyDecision &decision) {
-                if (m_state != State::Creating || !m_socket)
+                if (m_state != State::OnWorker || !m_socket)
                     return;
                 m_state = State::Head;
                 continueUploadBody(head, decision);
@@ -294,6 +298,29 @@ void UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
 
 void UploadIntake::finishBody(std::optional<TusError> failure)
 {
+    if (!failure && m_storage) {
+        // A whole body: its commit (fdatasync under --fsync always, the .info rewrite) runs on
+        // a storage worker while this thread serves the other connections; the answer follows
+        // the commit. The job owns the body: a client gone meanwhile keeps its bytes.
+        m_state = State::OnWorker;
+        m_timer.stop();
+        auto body = std::make_shared<PendingBody>(std::move(*m_body));
+        m_body.reset();
+        TusHandler *handler = &m_handler;
+        m_storage->run<TusResponse>(
+            this, [handler, body] { return handler->finishBody(*body, true); },
+            [this](TusResponse &response) {
+                if (m_state != State::OnWorker || !m_socket)
+                    return;
+                m_state = State::Head;
+                respond(response, false, !m_keepAlive);
+                if (!m_keepAlive)
+                    closeGracefully();
+                else
+                    process();  // bytes that arrived meanwhile
+            });
+        return;
+    }
     // Commit first (durable, then visible), whatever happens to the answer.
     const TusResponse response = failure == TusError::MalformedChunk ? m_handler.failBody(*m_body, *failure)
                                                                      : m_handler.finishBody(*m_body, !failure.has_value());

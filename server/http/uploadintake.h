@@ -18,7 +18,7 @@
 // This relies on Qt 6.4's QHttpServer internals (its read transaction, and that it parses
 // whatever is in the socket buffer when readyRead fires); the torture tests keep it honest.
 #include "chunkeddecoder.h"
-#include "creationqueue.h"
+#include "storagequeue.h"
 #include "requesthead.h"
 #include "tushandler.h"
 #include "uploadhooks.h"
@@ -50,10 +50,10 @@ class UploadIntake final : public QObject
 public:
     // Attaches to socket; must run before QHttpServer connects its own readyRead slot.
     // Deletes itself when the socket is destroyed.
-    // hooks: nullptr when no pre-create hook is configured. creations: where creations run;
-    // nullptr runs them here, on the event-loop thread.
+    // hooks: nullptr when no pre-create hook is configured. storage: where creations and
+    // commits run; nullptr runs them here, on the event-loop thread.
     UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
-                 CreationQueue *creations = nullptr);
+                 StorageQueue *storage = nullptr);
     ~UploadIntake() override;
 
     // Largest read from the socket at once, and the socket's read buffer: memory per
@@ -62,12 +62,15 @@ public:
     static constexpr qint64 socketBufferSize = 1024 * 1024;
 
 private:
-    enum class State { Head, AwaitingHook, Creating, Body, Sending, Draining, Closed };
+    enum class State { Head, AwaitingHook, OnWorker, Body, Sending, Draining, Closed };
     // Bytes a client may send ahead while we wait (for a hook, a creation on the worker, or
     // behind a download) before the connection is closed: they cannot stay in the socket,
     // where QHttpServer reads.
     static constexpr qint64 maxBytesAheadOfDownload = socketBufferSize;
     static constexpr qint64 maxBytesAheadOfHook = 16 * 1024 * 1024;
+    // While a creation or commit runs on a storage worker (milliseconds, seconds on a slow
+    // disk): as much as during a hook, for clients that pipeline the next request.
+    static constexpr qint64 maxBytesAheadOfWorker = maxBytesAheadOfHook;
     // A body must bring this many bytes per read timeout to keep its connection (armTimer).
     static constexpr qint64 minBodyProgress = 1024;
 
@@ -100,7 +103,7 @@ private:
     QPointer<QAbstractSocket> m_socket;
     TusHandler &m_handler;
     QPointer<UploadHooks> m_hooks;
-    CreationQueue *m_creations;
+    StorageQueue *m_storage;
     const IntakeLimits m_limits;
     const QString m_remoteAddress;  // formatted once: every request carries it
     State m_state = State::Head;

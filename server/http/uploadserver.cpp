@@ -58,7 +58,7 @@ bool UploadServer::start(QString *error)
     limits.head.maxRequestLine = qMin<qsizetype>(8 * 1024, m_config.maxHeaderSize);
     limits.idleTimeout = m_config.idleTimeout;
     limits.readTimeout = m_config.readTimeout;
-    auto *tcp = new IntakeTcpServer(m_handler, m_hooks.hasPreCreate() ? &m_hooks : nullptr, &m_creations, limits,
+    auto *tcp = new IntakeTcpServer(m_handler, m_hooks.hasPreCreate() ? &m_hooks : nullptr, &m_storage, limits,
                                     m_config.maxConnections, http.get());
     const QHostAddress address = m_config.host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                             : QHostAddress(m_config.host);
@@ -95,7 +95,7 @@ void UploadServer::stopGracefully()
     elapsed->start();
     const qint64 timeoutMs = m_config.shutdownTimeout.count();
     connect(poll, &QTimer::timeout, this, [this, poll, elapsed, timeoutMs] {
-        const int inFlight = m_locks.count() + m_creations.inFlight();
+        const int inFlight = m_locks.count() + m_storage.inFlight();
         if (inFlight > 0 && elapsed->elapsed() < timeoutMs && m_http)
             return;
         if (inFlight > 0)
@@ -114,7 +114,7 @@ void UploadServer::stop()
     m_scheduler.interruptPass();
     m_scheduler.stop();
     // Creations already on a worker finish and are answered: their uploads exist.
-    m_creations.finishAll();
+    m_storage.finishAll();
     // Answers already written are sent before the sockets go (accepted sockets are
     // children of the listener).
     for (QTcpSocket *socket : m_http->findChildren<QTcpSocket *>())

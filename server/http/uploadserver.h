@@ -4,7 +4,7 @@
 // qtus-admin both run exactly this object.
 #include "cleanupscheduler.h"
 #include "clock.h"
-#include "creationqueue.h"
+#include "storagequeue.h"
 #include "fileuploadstore.h"
 #include "httpbinding.h"
 #include "serverconfig.h"
@@ -69,7 +69,7 @@ private:
     HttpBinding m_binding;
     CleanupScheduler m_scheduler;
     UploadHooks m_hooks;
-    CreationQueue m_creations;  // after the store and the locks: its last jobs still use them
+    StorageQueue m_storage;  // after the store and the locks: its last jobs still use them
     std::unique_ptr<QHttpServer> m_http;
     QTcpServer *m_listener = nullptr;  // owned by m_http
     quint16 m_port = 0;

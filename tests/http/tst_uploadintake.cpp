@@ -1,17 +1,15 @@
 // The streaming intake over real sockets, for the body path: PATCH and creation-with-upload
 // bodies cut into random TCP segments, pipelined mixed requests on one keep-alive
-// connection, a client that vanishes mid-body and resumes, Expect: 100-continue, and
-// creations on the worker thread (a slow one stalls no other connection).
-// Limits, framing attacks and response hygiene are in tst_intakelimits.cpp; the fixed-seed
+// connection, a client that vanishes mid-body and resumes, Expect: 100-continue.
+// Creations and commits on storage workers: tst_storagequeue.cpp. Limits, framing attacks
+// and response hygiene are in tst_intakelimits.cpp, clocks in tst_intaketimeouts.cpp; the fixed-seed
 // torture run in tst_intaketorture.cpp. Peak memory is not asserted here: the benchmark
 // (issue 3) prints the server's VmHWM for large bodies.
 #include "intakefixture.h"
 #include "pipelinedclient.h"
 
-#include <QSemaphore>
 #include <QTest>
 
-#include <unistd.h>
 
 using namespace qtus;
 
@@ -24,35 +22,6 @@ QByteArray pathOf(const RawResponse &created)
     return QUrl(QString::fromLatin1(created.header("Location"))).path().toLatin1();
 }
 
-// A storage write that waits for the test's go (at most 10 s, so a server that writes on the
-// event-loop thread, where the test itself runs, stalls the suite instead of hanging it).
-QSemaphore writeEntered;
-QSemaphore writeMayGo;
-ssize_t stallingWrite(int fd, const void *data, size_t size)
-{
-    writeEntered.release();
-    writeMayGo.tryAcquire(1, 10000);
-    return ::write(fd, data, size);
-}
-// While it lives, every storage write waits for writeMayGo (one release, one write).
-struct StalledWrites
-{
-    StalledWrites()
-    {
-        writeEntered.acquire(writeEntered.available());
-        writeMayGo.acquire(writeMayGo.available());
-        StorageCalls calls;
-        calls.write = stallingWrite;
-        setStorageCallsForTesting(calls);
-    }
-    ~StalledWrites() { setStorageCallsForTesting(StorageCalls{}); }
-    // Sends a POST and waits until its .info write is stalled on a creation worker.
-    static bool postAndStall(PipelinedClient &poster)
-    {
-        poster.sendRequest(wire::post(10));
-        return poster.waitUntil([] { return writeEntered.available() > 0; });
-    }
-};
 } // namespace
 
 class tst_UploadIntake : public QObject
@@ -71,10 +40,7 @@ private slots:
     void expectContinueRefused_data();
     void expectContinueRefused();
     void expectContinueIgnoredOnHttp10();
-    void slowCreationStallsNoOtherConnection();
-    void pipelinedRequestsAfterACreationWaitForIt();
     void malformedChunkedCreationLeavesNothing();
-    void stopAnswersCreationsInFlight();
 };
 
 void tst_UploadIntake::randomSegmentation_data()
@@ -394,66 +360,6 @@ void tst_UploadIntake::expectContinueIgnoredOnHttp10()
     QCOMPARE(s.offset(path), qint64(5));
 }
 
-void tst_UploadIntake::slowCreationStallsNoOtherConnection()
-{
-    // A creation's file-system work runs on the creation worker: while the .info write of one
-    // POST is stuck (a slow disk), HEADs on other connections are answered, and the POST gets
-    // its 201 once the write goes through.
-    ServerUnderTest s;
-    QVERIFY(s.start());
-    const QByteArray path = s.createUpload(10);
-    const StalledWrites stalled;
-    PipelinedClient poster;
-    QVERIFY(poster.connectTo(s.port()));
-    QVERIFY(StalledWrites::postAndStall(poster));
-    PipelinedClient checker;
-    QVERIFY(checker.connectTo(s.port()));
-    checker.sendRequest(wire::head(path));
-    QVERIFY(checker.waitForResponses(1, 5000));
-    QCOMPARE(checker.responses().at(0).status, 200);
-    QVERIFY2(poster.responses().isEmpty(), "the creation was answered before its .info was written");
-
-    writeMayGo.release();
-    QVERIFY(poster.waitForResponses(1));
-    QCOMPARE(poster.responses().at(0).status, 201);
-    QCOMPARE(s.offset(pathOf(poster.responses().at(0))), qint64(0));
-    QCOMPARE(s.server().store().count(), 2);
-}
-
-void tst_UploadIntake::pipelinedRequestsAfterACreationWaitForIt()
-{
-    // Requests pipelined behind a POST are answered after its 201, in order, although the
-    // creation finishes on another thread.
-    ServerUnderTest s;
-    QVERIFY(s.start());
-    const QByteArray path = s.createUpload(3);
-    PipelinedClient client;
-    client.setSegmentation(9, 7);
-    QVERIFY(client.connectTo(s.port()));
-    for (int i = 0; i < 5; ++i) {
-        client.sendRequest(wire::post(100 + i));
-        client.sendRequest(wire::head(path));
-    }
-    client.sendRequest(wire::patch(path, 0, "abc"));
-    client.sendRequest(wire::post(7));
-    client.sendRequest(wire::head(path));
-    QVERIFY(client.waitForResponses(13));
-    for (int i = 0; i < 5; ++i) {
-        const RawResponse &created = client.responses().at(2 * i);
-        QCOMPARE(created.status, 201);
-        QCOMPARE(created.header("Upload-Offset"), QByteArray("0"));
-        const auto info = s.server().store().find(ServerUnderTest::idOf(pathOf(created)));
-        QVERIFY(info);
-        QCOMPARE(info->size, qint64(100 + i));  // the answers match their requests
-        QCOMPARE(client.responses().at(2 * i + 1).status, 200);
-        QCOMPARE(client.responses().at(2 * i + 1).header("Upload-Offset"), QByteArray("0"));
-    }
-    QCOMPARE(client.responses().at(10).status, 204);
-    QCOMPARE(client.responses().at(11).status, 201);
-    QCOMPARE(client.responses().at(12).header("Upload-Offset"), QByteArray("3"));
-    QCOMPARE(s.server().store().count(), 7);
-}
-
 void tst_UploadIntake::malformedChunkedCreationLeavesNothing()
 {
     // A creation-with-upload whose chunked body turns malformed is answered 400 without
@@ -471,25 +377,6 @@ void tst_UploadIntake::malformedChunkedCreationLeavesNothing()
     QVERIFY(client.waitForClose(5000));
     QCOMPARE(s.server().store().count(), 0);
     QCOMPARE(QDir(s.server().store().directory()).entryList(QDir::Files | QDir::Hidden), QStringList());
-}
-
-void tst_UploadIntake::stopAnswersCreationsInFlight()
-{
-    // A stop while a creation runs on a worker waits for it and sends its 201 before the
-    // connection closes: the upload exists, so its client must learn where.
-    ServerUnderTest s;
-    QVERIFY(s.start());
-    const StalledWrites stalled;
-    PipelinedClient poster;
-    QVERIFY(poster.connectTo(s.port()));
-    QVERIFY(StalledWrites::postAndStall(poster));
-    // The write may go now, but nothing runs this thread's event loop before stop(): the
-    // answer is at best queued when stop() starts, and stop() must deliver it.
-    writeMayGo.release();
-    s.server().stop();
-    QVERIFY(poster.waitForResponses(1));
-    QCOMPARE(poster.responses().at(0).status, 201);
-    QCOMPARE(s.server().store().count(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_UploadIntake)

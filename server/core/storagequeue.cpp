@@ -1,4 +1,4 @@
-#include "creationqueue.h"
+#include "storagequeue.h"
 
 #include <QCoreApplication>
 #include <QThread>
@@ -7,37 +7,36 @@
 
 namespace qtus {
 
-CreationQueue::CreationQueue(QObject *parent) : QObject(parent)
+StorageQueue::StorageQueue(QObject *parent) : QObject(parent)
 {
     m_pool.setMaxThreadCount(qBound(2, QThread::idealThreadCount(), 4));
     m_pool.setExpiryTimeout(-1);  // keep them; starting threads per burst costs more
 }
 
-CreationQueue::~CreationQueue() { m_pool.waitForDone(); }
+StorageQueue::~StorageQueue() { m_pool.waitForDone(); }
 
-void CreationQueue::run(QObject *receiver, Job job, Done done)
+void StorageQueue::submit(QObject *receiver, std::function<void()> work, std::function<void()> deliver)
 {
     // The receiver is checked on its own thread, where it is deleted, never on the worker's.
     struct Task
     {
         QPointer<QObject> receiver;
-        Job job;
-        Done done;
-        BodyDecision result;
+        std::function<void()> work;
+        std::function<void()> deliver;
     };
-    auto task = std::make_shared<Task>(Task{receiver, std::move(job), std::move(done), {}});
+    auto task = std::make_shared<Task>(Task{receiver, std::move(work), std::move(deliver)});
     m_inFlight.ref();
     m_pool.start([this, task] {
-        task->result = task->job();
+        task->work();
         QMetaObject::invokeMethod(this, [this, task] {
             m_inFlight.deref();
             if (task->receiver)
-                task->done(task->result);
+                task->deliver();
         }, Qt::QueuedConnection);
     });
 }
 
-void CreationQueue::finishAll()
+void StorageQueue::finishAll()
 {
     m_pool.waitForDone();
     QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
