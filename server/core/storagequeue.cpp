@@ -38,8 +38,13 @@ void StorageQueue::submit(QObject *receiver, std::function<void()> work, std::fu
 
 void StorageQueue::finishAll()
 {
-    m_pool.waitForDone();
-    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+    // An answer handed back may let its connection go on to a request pipelined behind it,
+    // and that may submit another job: repeat until none is left. Finite: no socket is read
+    // meanwhile, so only bytes already buffered can become requests.
+    while (m_inFlight.loadAcquire() > 0) {
+        m_pool.waitForDone();
+        QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+    }
 }
 
 } // namespace qtus

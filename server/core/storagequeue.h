@@ -46,8 +46,9 @@ public:
     }
     // Jobs submitted whose answer has not been handed back yet (a graceful stop waits for 0).
     int inFlight() const { return m_inFlight.loadAcquire(); }
-    // Runs every job submitted so far to its end and hands back their answers now (a stop
-    // does this before the connections close, so no client misses the answer to work done).
+    // Runs every job to its end and hands back their answers now, including jobs submitted
+    // while answers are handed back (a stop does this before the connections close, so no
+    // client misses the answer to work done).
     void finishAll();
 
 private:

@@ -34,12 +34,15 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
       m_hooks(config.hookPreCreate, config.hookPostFinish, config.hookTimeout)
 {
     if (m_hooks.hasPostFinish()) {
-        // Queued: the client's answer goes out first, the hook runs after (a creation on a
-        // worker that completes at once, length 0 or concatenation, may race its 201).
+        // Queued, and queued once more: the client's answer is written first, the hook runs
+        // after. A commit or creation on a storage worker emits this signal and then posts
+        // its answer; the second turn puts the hook behind that answer.
         connect(&m_store, &FileUploadStore::uploadCompleted, &m_hooks, [this](const UploadInfo &info) {
-            QJsonObject event = UploadHooks::uploadEvent("post-finish", info, QString());
-            event.insert(QStringLiteral("Path"), m_store.dataPath(info.id));
-            m_hooks.runPostFinish(event);
+            QMetaObject::invokeMethod(&m_hooks, [this, info] {
+                QJsonObject event = UploadHooks::uploadEvent("post-finish", info, QString());
+                event.insert(QStringLiteral("Path"), m_store.dataPath(info.id));
+                m_hooks.runPostFinish(event);
+            }, Qt::QueuedConnection);
         }, Qt::QueuedConnection);
     }
 }

@@ -84,6 +84,7 @@ private slots:
     void slowCreationStallsNoOtherConnection();
     void pipelinedRequestsAfterACreationWaitForIt();
     void stopAnswersCreationsInFlight();
+    void stopAnswersWhatWaitedBehindAJob();
     void slowCommitStallsNoOtherConnection();
     void clientGoneDuringCommitKeepsItsBytes();
 };
@@ -165,6 +166,26 @@ void tst_StorageQueue::stopAnswersCreationsInFlight()
     QVERIFY(poster.waitForResponses(1));
     QCOMPARE(poster.responses().at(0).status, 201);
     QCOMPARE(s.server().store().count(), 1);
+}
+
+void tst_StorageQueue::stopAnswersWhatWaitedBehindAJob()
+{
+    // Two POSTs in one segment: the second waits in the intake's buffer while the first runs
+    // on a worker. When stop() hands back the first answer, the connection goes on to the
+    // second, which becomes a job of its own; stop() must wait for that one too and answer it.
+    ServerUnderTest s;
+    QVERIFY(s.start());
+    const Stalled stalled(Stalled::Writes);
+    PipelinedClient poster;
+    QVERIFY(poster.connectTo(s.port()));
+    poster.sendRequest(wire::post(10) + wire::post(11));
+    QVERIFY(poster.waitUntil([] { return writeGate.reached(); }));
+    writeGate.mayGo.release(16);  // every write from here on may go
+    s.server().stop();
+    QVERIFY(poster.waitForResponses(2));
+    QCOMPARE(poster.responses().at(0).status, 201);
+    QCOMPARE(poster.responses().at(1).status, 201);
+    QCOMPARE(s.server().store().count(), 2);
 }
 
 void tst_StorageQueue::slowCommitStallsNoOtherConnection()
