@@ -44,7 +44,7 @@ bool hasToken(QByteArrayView list, QByteArrayView token)
     return false;
 }
 
-// memchr/memmem: QByteArray::indexOf() of a short needle costs more than the rest of a
+// memchr: QByteArray::indexOf() of a short needle costs more than the rest of a
 // line's parsing, and every line of every request is searched.
 qsizetype indexOfCrlf(const QByteArray &buffer, qsizetype from)
 {
