@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz sanitize bench clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz sanitize mutants bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -43,6 +43,10 @@ fuzz: test-deps
 # the Qt Test suites and the interop run again, built with ASan+UBSan(+LSan) in build-asan/
 sanitize: test-deps
 	@JOBS=$(JOBS) scripts/sanitize.sh
+
+# known bugs (tests/mutants/*.patch) applied one at a time: each must make its test fail (docs/testing.md)
+mutants: deps
+	@scripts/mutants.sh
 
 # the quick loop while developing (about 5 minutes): everything but fuzz and sanitize
 check: unit interop reliability

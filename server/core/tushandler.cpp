@@ -4,6 +4,7 @@
 #include "logging.h"
 #include "tushandlerinternal.h"
 #include "downloadheaders.h"
+#include "racepoints.h"
 #include "uploadconcat.h"
 #include "uploadmetadata.h"
 
@@ -350,6 +351,7 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
     if (contentLength > 0 && length < 0 && m_maxSize > 0 && contentLength > m_maxSize - info.offset)
         return fail(TusError::BodyTooLarge);
 
+    racePoint(RacePoint::PatchBeforeLock, id);
     UploadLock lock = m_locks.tryLock(id);
     if (!lock.isHeld())
         return fail(TusError::Locked);

@@ -4,6 +4,7 @@
 
 #include "headervalues.h"
 #include "logging.h"
+#include "racepoints.h"
 #include "tushandlerinternal.h"
 #include "uploadconcat.h"
 #include "uploadmetadata.h"
@@ -163,8 +164,11 @@ TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &
     if (info.size > 0) {
         UploadWriter writer;
         StoreStatus status = m_store.openWriter(m_locks.tryLock(info.id), m_maxSize, &writer);
-        for (int i = 0; status == StoreStatus::Ok && i < concat.partIds.size(); ++i)
+        for (int i = 0; status == StoreStatus::Ok && i < concat.partIds.size(); ++i) {
+            if (i > 0)
+                racePoint(RacePoint::ConcatBetweenParts, concat.partIds[i]);
             status = writer.appendFile(m_store.dataPath(concat.partIds[i]), lengths[i]);
+        }
         if (writer.isOpen()) {
             writer.markBodyComplete();
             const StoreStatus committed = m_store.commit(writer, &info);

@@ -19,11 +19,14 @@ class tst_CleanupPass : public QObject
 private slots:
     void whatIsRemoved_data();
     void whatIsRemoved();
+    void keepCompletedCountsFromCompletion();
     void orphans_data();
     void orphans();
     void unindexedUploads();
     void foreignNamesAndSymlinksAreNeverTouched();
     void lockedUploadWaitsForTheNextPass();
+    void lockedUploadsStrayFileWaitsForTheNextPass_data();
+    void lockedUploadsStrayFileWaitsForTheNextPass();
     void uploadWrittenDuringPassSurvivesAndCompletes();
     void failedDeletionsAreCountedAndRetried_data();
     void failedDeletionsAreCountedAndRetried();
@@ -83,6 +86,33 @@ void tst_CleanupPass::whatIsRemoved()
     QCOMPARE(bool(d.store->find(id)), !removed);
     QCOMPARE(isPresent(d.store->dataPath(id)), !removed && (!bytes.isEmpty() || size == 0));  // made by the first byte
     QCOMPARE(isPresent(d.store->infoPath(id)), !removed);
+}
+
+void tst_CleanupPass::keepCompletedCountsFromCompletion()
+{
+    // --keep-completed runs from completion, not from creation: an upload that took three
+    // hours to complete is kept for the whole keep-completed period after its last byte.
+    UploadDir d;
+    QVERIFY(d.open());
+    const QString id = d.createUpload(10, "12345");
+    QVERIFY(!id.isEmpty());
+    d.clock.advance(3h);
+    QVERIFY(d.write(id, "67890"));
+    QVERIFY(d.store->find(id)->isComplete());
+    QCOMPARE(d.store->find(id)->completedAt, d.clock.now());
+
+    CleanupPolicy policy;
+    policy.keepCompleted = 2h;
+    d.clock.advance(1h);  // 4 h after creation, 1 h after completion
+    CleanupReport report = runPass(d, policy);
+    QCOMPARE(report.removed, 0);
+    QVERIFY(d.store->find(id));
+    QCOMPARE(readFile(d.store->dataPath(id)), QByteArray("1234567890"));
+
+    d.clock.advance(1h);  // exactly keep-completed after completion
+    report = runPass(d, policy);
+    QCOMPARE(report.removed, 1);
+    QVERIFY(!d.store->find(id));
 }
 
 void tst_CleanupPass::orphans_data()
@@ -251,6 +281,46 @@ void tst_CleanupPass::lockedUploadWaitsForTheNextPass()
     QVERIFY(!d.store->find(id));
     QVERIFY(!isPresent(d.store->dataPath(id)));
     QCOMPARE(d.locks.count(), 0);
+}
+
+void tst_CleanupPass::lockedUploadsStrayFileWaitsForTheNextPass_data()
+{
+    QTest::addColumn<QString>("suffix");  // the stray file's name after the id
+    QTest::addColumn<bool>("live");       // beside an indexed upload, or alone
+    QTest::addRow("stale .info temp beside a live upload") << ".info.tmp" << true;
+    QTest::addRow("stale .info temp alone") << ".info.tmp" << false;
+    QTest::addRow("stale data file without .info") << QString() << false;
+    QTest::addRow("stale .info without data") << ".info" << false;
+}
+
+void tst_CleanupPass::lockedUploadsStrayFileWaitsForTheNextPass()
+{
+    // "Never touch an upload a request is writing" holds for its stray files too: a commit
+    // rewrites the .info through <id>.info.tmp while it holds the lock, and a creation owns
+    // its files before the index knows them.
+    QFETCH(QString, suffix);
+    QFETCH(bool, live);
+    UploadDir d;
+    QVERIFY(d.open());
+    const QString id = live ? d.createUpload(10, "12") : FileUploadStore::newUploadId();
+    const QString stray = d.path(id + suffix);
+    QVERIFY(writeFile(stray, "stray bytes"));
+    QVERIFY(setMtime(stray, d.clock.now().addDays(-1)));  // well past --orphan-grace
+    {
+        UploadLock lock = d.locks.tryLock(id);
+        QVERIFY(lock.isHeld());
+        const CleanupReport report = runPass(d);
+        QCOMPARE(report.removed, 0);
+        QCOMPARE(report.skippedInFlight, 1);
+        QCOMPARE(report.errors, 0);
+        QVERIFY(isPresent(stray));
+    }
+    const CleanupReport report = runPass(d);  // the lock is gone: now it is an orphan
+    QCOMPARE(report.removed, 1);
+    QCOMPARE(report.skippedInFlight, 0);
+    QVERIFY(!isPresent(stray));
+    if (live)
+        QCOMPARE(readFile(d.store->dataPath(id)), QByteArray("12"));
 }
 
 void tst_CleanupPass::uploadWrittenDuringPassSurvivesAndCompletes()

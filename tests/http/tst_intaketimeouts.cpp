@@ -63,34 +63,59 @@ void tst_IntakeTimeouts::idleTimeoutClosesIdleConnections()
 
 void tst_IntakeTimeouts::requestsPushTheIdleTimeoutBack()
 {
-    // A request every 100 ms on one connection, with a 300 ms idle timeout, for well over
-    // twice that: each request moves the deadline (the timer is not restarted per request,
-    // it waits out the rest when it fires early), so the connection stays. After the last
-    // answer, silence closes it within the timeout.
+    // Each request moves the idle deadline (the timer is not restarted per request; when it
+    // fires early it waits out the rest). Requests go back to back, each as soon as the
+    // previous answer is in, for three idle timeouts. The rule checked makes no assumption
+    // about how soon a busy machine gets to a timer: whenever the server closes, at least a
+    // whole idle timeout has passed since the client sent its last request (the server read
+    // it later still). A server that let the first deadline stand closes right after a
+    // request. Only a stall of the test process longer than the idle timeout makes a close
+    // legitimate mid-run; the run then starts again on a new connection.
+    constexpr qint64 idleMs = 300;
     ServerUnderTest s;
-    s.config.idleTimeout = std::chrono::milliseconds(300);
+    s.config.idleTimeout = std::chrono::milliseconds(idleMs);
     QVERIFY(s.start());
     const QByteArray path = s.createUpload(10);
-    PipelinedClient client;
-    QVERIFY(client.connectTo(s.port()));
-    constexpr int requests = 9;  // 900 ms: three idle timeouts
-    int sent = 0;
-    QTimer pace;
-    QObject::connect(&pace, &QTimer::timeout, &client.socket(), [&] {
-        if (sent < requests && client.socket().state() == QAbstractSocket::ConnectedState) {
+    QElapsedTimer clock;
+    clock.start();
+    for (int attempt = 1;; ++attempt) {
+        PipelinedClient client;
+        QVERIFY(client.connectTo(s.port()));
+        qint64 lastSentNs = 0;
+        qint64 closedNs = -1;
+        const auto noteClose = [&] {
+            if (closedNs < 0)
+                closedNs = clock.nsecsElapsed();
+        };
+        QObject::connect(&client.socket(), &QAbstractSocket::disconnected, &client, noteClose);
+        QObject::connect(&client.socket(), &QAbstractSocket::errorOccurred, &client, noteClose);
+        const auto send = [&] {
+            lastSentNs = clock.nsecsElapsed();
             client.sendRequest(wire::head(path));
-            ++sent;
+        };
+        send();
+        QVERIFY(client.waitForResponses(1));
+        const qint64 firstAnswerNs = clock.nsecsElapsed();
+        const qint64 runNs = 3 * idleMs * 1000000;
+        while (!client.isClosed() && clock.nsecsElapsed() - firstAnswerNs < runNs) {
+            const int answered = int(client.responses().size());
+            send();
+            client.waitUntil([&] { return client.responses().size() > answered || client.isClosed(); });
         }
-    });
-    pace.start(100);
-    QTRY_COMPARE_WITH_TIMEOUT(client.responses().size(), requests, 5000);
-    QElapsedTimer sinceLast;
-    sinceLast.start();
-    QCOMPARE(client.socket().state(), QAbstractSocket::ConnectedState);
-    for (const RawResponse &r : client.responses())
-        QCOMPARE(r.status, 200);
-    QVERIFY(client.waitForClose(5000));
-    QVERIFY2(sinceLast.elapsed() >= 250, "closed before the idle timeout");
+        const bool survived = !client.isClosed();
+        QVERIFY(client.waitForClose(5000));  // silence closes it
+        QVERIFY(closedNs >= 0);
+        QVERIFY2(closedNs - lastSentNs >= (idleMs - 1) * 1000000,
+                 qPrintable(QStringLiteral("closed %1 ms after a request (idle timeout %2 ms), %3 answers")
+                                .arg((closedNs - lastSentNs) / 1000000).arg(idleMs).arg(client.responses().size())));
+        for (const RawResponse &r : client.responses())
+            QCOMPARE(r.status, 200);
+        QCOMPARE(client.unparsed(), QByteArray());
+        if (survived)
+            break;
+        QVERIFY2(attempt < 10, "the test process never kept up requests for three idle timeouts");
+        qWarning("attempt %d: the test process stalled past the idle timeout; trying again", attempt);
+    }
 }
 
 void tst_IntakeTimeouts::readTimeout_data()
