@@ -26,6 +26,7 @@ struct Options
     QCommandLineOption maxHeaderSize{QStringLiteral("max-header-size"), QStringLiteral("Largest request head (request line and headers); larger ones get 431 (default 16K)."), QStringLiteral("size")};
     QCommandLineOption idleTimeout{QStringLiteral("idle-timeout"), QStringLiteral("Close a keep-alive connection idle this long between requests; 0 = never (default 60s)."), QStringLiteral("duration")};
     QCommandLineOption readTimeout{QStringLiteral("read-timeout"), QStringLiteral("A request head must arrive within this time of its first byte, and a body must bring 1 KiB per period; else the connection closes, keeping what arrived; 0 = never (default 60s)."), QStringLiteral("duration")};
+    QCommandLineOption releaseStalledAfter{QStringLiteral("release-stalled-after"), QStringLiteral("A PATCH whose body has brought nothing for this long gives its upload up (keeping what arrived) when a new request for that upload arrives, so a client that lost its connection resumes at once; 0 = never (default 2s)."), QStringLiteral("duration")};
     QCommandLineOption maxConnections{QStringLiteral("max-connections"), QStringLiteral("Most open connections; more get 503 (default 1024)."), QStringLiteral("count")};
     QCommandLineOption corsOrigins{QStringLiteral("cors-origins"), QStringLiteral("Origins allowed by CORS: '*' (default), a comma-separated list, or 'none'."), QStringLiteral("origins")};
     QCommandLineOption behindProxy{QStringLiteral("behind-proxy"), QStringLiteral("Trust X-Forwarded-Proto/-Host/-Port and Forwarded when building upload URLs.")};
@@ -63,7 +64,7 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
     const QCommandLineOption version = parser.addVersionOption();
     parser.addOptions({o.host, o.port, o.basePath, o.dir, o.maxSize, o.expireAfter, o.cleanupInterval,
                        o.keepCompleted, o.orphanGrace, o.shutdownTimeout, o.fsync, o.maxHeaderSize, o.idleTimeout,
-                       o.readTimeout, o.maxConnections, o.corsOrigins, o.behindProxy, o.baseUrl, o.disableDownload,
+                       o.readTimeout, o.releaseStalledAfter, o.maxConnections, o.corsOrigins, o.behindProxy, o.baseUrl, o.disableDownload,
                        o.hookPreCreate, o.hookPostFinish, o.hookTimeout});
 
     auto error = [&result](const QString &text) {
@@ -131,6 +132,7 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
         {o.keepCompleted, c.keepCompleted, true}, {o.orphanGrace, c.orphanGrace, true},
         {o.shutdownTimeout, c.shutdownTimeout, true}, {o.idleTimeout, c.idleTimeout, true},
         {o.readTimeout, c.readTimeout, true}, {o.hookTimeout, c.hookTimeout, false},
+        {o.releaseStalledAfter, c.releaseStalledAfter, true},
     };
     for (const DurationFlag &d : durations) {
         if (!parser.isSet(d.option))

@@ -29,6 +29,9 @@ struct ServerConfig
     Duration idleTimeout = std::chrono::seconds(60);  // between requests on a keep-alive connection
     Duration readTimeout = std::chrono::seconds(60);  // a request in flight with no progress
     int maxConnections = 1024;                     // beyond it: 503 and close
+    // A request whose body has brought nothing for this long lets go of its upload when
+    // another request for the upload arrives (0: never); uploadlocks.h.
+    Duration releaseStalledAfter = std::chrono::seconds(2);
     // Integration
     QStringList corsOrigins{QStringLiteral("*")};  // empty: CORS off ("none")
     bool behindProxy = false;                      // trust X-Forwarded-* / Forwarded for Location

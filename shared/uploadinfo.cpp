@@ -1,5 +1,7 @@
 #include "uploadinfo.h"
 
+#include "uploadid.h"
+
 #include "headervalues.h"
 #include "uploadmetadata.h"
 
@@ -57,16 +59,6 @@ QDateTime parseIso(const QJsonValue &v)
     return t.isValid() ? t.toUTC() : QDateTime();
 }
 
-bool isId(const QString &id)
-{
-    if (id.isEmpty() || id.size() > 128)
-        return false;
-    for (const QChar c : id) {
-        if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != QLatin1Char('-') && c != QLatin1Char('_'))
-            return false;
-    }
-    return true;
-}
 
 } // namespace
 
@@ -184,7 +176,7 @@ std::optional<UploadInfo> fromInfoJson(const QByteArray &json, QString *error)
     const QJsonObject o = doc.object();
     UploadInfo info;
     info.id = o.value(QLatin1String("ID")).toString();
-    if (!isId(info.id))
+    if (!isValidUploadId(info.id))
         return fail(QStringLiteral("missing or invalid ID"));
     const QJsonValue size = o.value(QLatin1String("Size"));
     info.sizeIsDeferred = o.value(QLatin1String("SizeIsDeferred")).toBool();

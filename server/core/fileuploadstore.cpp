@@ -57,8 +57,10 @@ bool FileUploadStore::open(QString *error)
     const QStringList infoFiles = QDir(m_dir).entryList({QStringLiteral("*.info")}, QDir::Files | QDir::Hidden);
     for (const QString &name : infoFiles) {
         const QString id = name.chopped(int(strlen(infoSuffix)));
-        if (!isValidUploadId(id))
+        if (!isValidUploadId(id)) {
+            qCWarning(lcStore).noquote() << "ignoring" << name << ": not the name of an upload (ids are 32 lowercase hex characters)";
             continue;
+        }
         QString why;
         if (auto info = loadOne(id, &why)) {
             index.insert(*info);
@@ -358,26 +360,6 @@ InfoFileWrite FileUploadStore::writeInfo(const UploadInfo &info) const
 {
     const QByteArray path = QFile::encodeName(infoPath(info.id));
     return replaceInfoFile(path, path + tempSuffix, toInfoJson(info, m_expireAfter), m_fsync);
-}
-
-QString FileUploadStore::newUploadId()
-{
-    quint32 words[4];
-    QRandomGenerator::system()->fillRange(words);
-    QByteArray raw(reinterpret_cast<const char *>(words), sizeof words);
-    return QString::fromLatin1(raw.toHex());
-}
-
-bool FileUploadStore::isValidUploadId(QStringView id)
-{
-    if (id.size() != 32)
-        return false;
-    for (const QChar c : id) {
-        const char16_t u = c.unicode();
-        if (!((u >= '0' && u <= '9') || (u >= 'a' && u <= 'f')))
-            return false;
-    }
-    return true;
 }
 
 } // namespace qtus

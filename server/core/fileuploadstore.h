@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "serverconfig.h"
 #include "uploadinfo.h"
+#include "uploadid.h"
 #include "uploadindex.h"
 #include "uploadinfofile.h"
 #include "uploadwriter.h"
@@ -58,9 +59,6 @@ public:
     StoreStatus declareLength(const QString &id, qint64 length, UploadInfo *after = nullptr);
     // Deletes both files. The caller holds the upload's lock.
     StoreStatus remove(const QString &id, qint64 *bytesFreed = nullptr);
-
-    static QString newUploadId();
-    static bool isValidUploadId(QStringView id);  // 32 lowercase hex characters
 
     // --- For the cleanup pass (cleanuppass.h), which calls these from its worker thread. ---
     // Every indexed id. Copies no UploadInfo, so it holds the mutex (and stalls lookups) for

@@ -7,9 +7,9 @@
 
 namespace qtus {
 
-StorageQueue::StorageQueue(QObject *parent) : QObject(parent)
+StorageQueue::StorageQueue(int threads, QObject *parent) : QObject(parent)
 {
-    m_pool.setMaxThreadCount(qBound(2, QThread::idealThreadCount(), 4));
+    m_pool.setMaxThreadCount(threads > 0 ? threads : qBound(2, QThread::idealThreadCount(), 4));
     m_pool.setExpiryTimeout(-1);  // keep them; starting threads per burst costs more
 }
 

@@ -14,6 +14,9 @@
 // fast one as many (docs/performance.md). Syncs of different uploads overlap too. Jobs of
 // different connections may finish in any order; one connection has one job in flight at a
 // time, so its answers stay in order.
+//
+// Threads: run(), inFlight() and finishAll() on the owner's (event-loop) thread; jobs run
+// on the workers.
 #include "tushandler.h"
 
 #include <QAtomicInt>
@@ -30,7 +33,8 @@ class StorageQueue final : public QObject
     Q_DISABLE_COPY_MOVE(StorageQueue)
 
 public:
-    explicit StorageQueue(QObject *parent = nullptr);
+    // threads: 0 for the default (2 to 4, by core count).
+    explicit StorageQueue(int threads = 0, QObject *parent = nullptr);
     ~StorageQueue() override;  // waits for the jobs already submitted
 
     // Runs job on a worker, then done(result) on this object's thread, unless receiver has

@@ -36,6 +36,8 @@ TusErrorDescription describe(TusError error)
     case TusError::ConcatPartUnknown: return {400, "partial upload not found"};
     case TusError::ConcatPartNotPartial: return {400, "upload is not a partial upload"};
     case TusError::ConcatPartIncomplete: return {400, "partial upload is not complete"};
+    case TusError::ConcatPartRepeated: return {400, "a partial upload is named more than once"};
+    case TusError::ConcatTooManyParts: return {400, "a final upload may name at most 128 partial uploads"};
     case TusError::ConcatFinalWithLength: return {400, "a final upload takes its length from its partial uploads"};
     case TusError::ConcatFinalPatch: return {403, "final uploads cannot be patched"};
     case TusError::RangeNotSatisfiable: return {416, "requested range not satisfiable"};
@@ -47,6 +49,9 @@ TusErrorDescription describe(TusError error)
     case TusError::UnsupportedHttpVersion: return {400, "only HTTP/1.0 and HTTP/1.1 are supported"};
     case TusError::MalformedHeader: return {400, "malformed header field"};
     case TusError::MissingHost: return {400, "missing Host header"};
+    case TusError::DuplicateHost: return {400, "more than one Host header"};
+    case TusError::BareLineFeed: return {400, "line ends must be CRLF"};
+    case TusError::MalformedPath: return {400, "percent-escapes, dot-segments and empty segments are not allowed in the path"};
     case TusError::ConflictingContentLength: return {400, "conflicting Content-Length headers"};
     case TusError::LengthWithTransferEncoding: return {400, "Content-Length together with Transfer-Encoding"};
     case TusError::UnsupportedTransferEncoding: return {400, "unsupported Transfer-Encoding"};

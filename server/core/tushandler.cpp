@@ -31,6 +31,7 @@ TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, Uploa
       m_basePath(config.basePath.toLatin1()),
       m_publicPath(config.baseUrl.isEmpty() ? m_basePath : QUrl(config.baseUrl).path(QUrl::FullyEncoded).toLatin1()),
       m_maxSize(config.maxSize),
+      m_preCreateRequired(!config.hookPreCreate.isEmpty()),
       m_expireAfter(config.expireAfter),
       m_store(store),
       m_locks(locks),
@@ -90,25 +91,68 @@ TusResponse TusHandler::finalize(TusResponse response)
     return response;
 }
 
+namespace {
+// One rule for every spelling of a path (docs/protocol-rules.md): no %-escapes, no "." or
+// ".." segments, no empty segments. Each of these names the same resource to one parser and
+// another to the next (a proxy, a router, the file system), so none is decoded or
+// normalised: the request is refused.
+bool isPlainPath(const QByteArray &path)
+{
+    if (path.contains('%') || path.contains("//"))
+        return false;
+    qsizetype start = 0;
+    while (start < path.size()) {
+        qsizetype end = path.indexOf('/', start);
+        if (end < 0)
+            end = path.size();
+        const QByteArrayView segment(path.constData() + start, end - start);
+        if (segment == "." || segment == "..")
+            return false;
+        start = end + 1;
+    }
+    return true;
+}
+} // namespace
+
 TusHandler::Route TusHandler::route(const TusRequest &request) const
 {
     Route r;
-    r.method = request.method.toUpper();
-    const QByteArray override = request.header("X-HTTP-Method-Override").trimmed();
-    if (!override.isEmpty())
-        r.method = override.toUpper();  // rule C7
+    r.method = request.method;
+    if (r.method == "POST") {
+        // Rule C7, as tusd has it: only a POST may say it is something else. On any other
+        // method the header is ignored, so it can neither turn a read into a write nor send
+        // one request down two routes.
+        const QByteArray override = request.header("X-HTTP-Method-Override").trimmed();
+        if (!override.isEmpty())
+            r.method = override.toUpper();
+    }
     const QByteArray &path = request.path;
-    if (path == m_basePath || path == m_basePath.chopped(1)) {
+    if (!isPlainPath(path)) {
+        r.target = Target::MalformedPath;
+    } else if (path == m_basePath || path == m_basePath.chopped(1)) {
         r.target = Target::Collection;
     } else if (path.startsWith(m_basePath)) {
         // Anything but a well-formed id is 404 before the file system is touched.
-        const QString id = QString::fromLatin1(path.mid(m_basePath.size()));
-        if (FileUploadStore::isValidUploadId(id)) {
+        const QByteArrayView id = QByteArrayView(path).sliced(m_basePath.size());
+        if (isValidUploadId(id)) {
             r.target = Target::Upload;
-            r.id = id;
+            r.id = QString::fromLatin1(id);
         }
     }
     return r;
+}
+
+bool TusHandler::isFinalConcatenation(const TusRequest &head)
+{
+    return head.header("Upload-Concat").trimmed().startsWith("final;");
+}
+
+UploadLock TusHandler::lockUpload(const QString &id)
+{
+    UploadLock lock = m_locks.tryLock(id);
+    if (!lock.isHeld() && m_locks.requestRelease(id))
+        lock = m_locks.tryLock(id);
+    return lock;
 }
 
 const QByteArrayList &TusHandler::allowedMethods(Target target) const
@@ -143,21 +187,11 @@ std::optional<TusError> TusHandler::findLive(const QString &id, UploadInfo *info
     return std::nullopt;
 }
 
-bool TusHandler::takesUploadBody(const TusRequest &head) const
-{
-    const Route r = route(head);
-    return (r.target == Target::Upload && r.method == "PATCH") || (r.target == Target::Collection && r.method == "POST");
-}
+TusResponse TusHandler::handle(const TusRequest &request) { return handle(request, route(request)); }
 
-bool TusHandler::isCreation(const TusRequest &head) const
+TusResponse TusHandler::handle(const TusRequest &request, const Route &route)
 {
-    const Route r = route(head);
-    return r.target == Target::Collection && r.method == "POST";
-}
-
-TusResponse TusHandler::handle(const TusRequest &request)
-{
-    TusResponse response = dispatch(request, route(request));
+    TusResponse response = dispatch(request, route);
     if (CorsPolicy::isPreflight(request))
         m_cors.applyPreflight(response, request.header("Origin"));
     else
@@ -165,8 +199,10 @@ TusResponse TusHandler::handle(const TusRequest &request)
     return response;
 }
 
-TusResponse TusHandler::dispatch(const TusRequest &request, const Route &r)
+std::optional<TusResponse> TusHandler::routeError(const Route &r) const
 {
+    if (r.target == Target::MalformedPath)
+        return errorResponse(TusError::MalformedPath);
     if (r.target == Target::None)
         return errorResponse(TusError::NotFound);
     if (!allowedMethods(r.target).contains(r.method)) {
@@ -174,6 +210,13 @@ TusResponse TusHandler::dispatch(const TusRequest &request, const Route &r)
         response.setHeader("Allow", allowedMethods(r.target).join(", "));
         return response;
     }
+    return std::nullopt;
+}
+
+TusResponse TusHandler::dispatch(const TusRequest &request, const Route &r)
+{
+    if (auto error = routeError(r))
+        return std::move(*error);
     if (r.method == "OPTIONS")
         return options();  // rule O1: ignores Tus-Resumable
     if (r.method == "GET")
@@ -185,10 +228,14 @@ TusResponse TusHandler::dispatch(const TusRequest &request, const Route &r)
     if (r.method == "DELETE")
         return terminate(r.id);
 
-    // PATCH or POST: the same path the streaming intake takes, with the body in memory.
-    BodyDecision decision = startRoutedBody(request, request.body.size());
+    // PATCH or POST: the same path the streaming intake takes, with the body in memory. A
+    // creation that needs the pre-create hook cannot be run from here (the hook is
+    // asynchronous): it fails closed.
+    BodyDecision decision = startRoutedBody(request, r, request.body.size(), nullptr);
     if (decision.response)
         return *decision.response;
+    if (decision.preCreate)
+        return errorResponse(TusError::HookUnavailable);
     decision.body.writer.append(request.body.constData(), request.body.size());
     decision.body.origin.clear();  // handle() adds the CORS headers itself
     return finishBody(decision.body);
@@ -206,8 +253,12 @@ TusResponse TusHandler::options() const
     return finalize(std::move(r));
 }
 
-TusResponse TusHandler::head(const QString &id) const
+TusResponse TusHandler::head(const QString &id)
 {
+    // A client that lost its connection mid-PATCH asks for the offset before it resumes: a
+    // request stalled on the upload is asked to let go, so the answer counts its bytes.
+    if (m_locks.hasReleaseHandlers() && m_locks.isLocked(id))
+        m_locks.requestRelease(id);
     UploadInfo info;
     if (const auto error = findLive(id, &info))
         return errorResponse(*error);
@@ -243,6 +294,10 @@ TusResponse TusHandler::download(const TusRequest &request, const QString &id) c
     r.setHeader("Content-Disposition", contentDisposition(info->fileName()));
     r.setHeader("Accept-Ranges", "bytes");
     r.setHeader("Cache-Control", "no-store");
+    // The bytes are whatever a client uploaded: a browser must not sniff them into HTML or
+    // script, and an HTML or SVG upload opened from this origin runs sandboxed.
+    r.setHeader("X-Content-Type-Options", "nosniff");
+    r.setHeader("Content-Security-Policy", "sandbox");
     const ByteRange range = parseRange(request.header("Range"), info->size);
     if (range.kind == ByteRange::Kind::Unsatisfiable) {
         TusResponse refused = errorResponse(TusError::RangeNotSatisfiable);
@@ -268,7 +323,7 @@ TusResponse TusHandler::terminate(const QString &id)
     // An expired upload may still be terminated: the client asks for what cleanup would do.
     if (!m_store.find(id))
         return errorResponse(TusError::NotFound);
-    UploadLock lock = m_locks.tryLock(id);
+    UploadLock lock = lockUpload(id);
     if (!lock.isHeld())
         return errorResponse(TusError::Locked);  // rule T1: never while another request writes
     const StoreStatus status = m_store.remove(id);
@@ -279,9 +334,9 @@ TusResponse TusHandler::terminate(const QString &id)
     return finalize(std::move(r));
 }
 
-BodyDecision TusHandler::startBody(const TusRequest &head, qint64 contentLength)
+BodyDecision TusHandler::startBody(const TusRequest &head, qint64 contentLength, const PreCreateApproval *approval)
 {
-    BodyDecision decision = startRoutedBody(head, contentLength);
+    BodyDecision decision = startRoutedBody(head, route(head), contentLength, approval);
     const QByteArray origin = head.header("Origin");
     if (decision.response)
         m_cors.apply(*decision.response, origin);
@@ -290,11 +345,11 @@ BodyDecision TusHandler::startBody(const TusRequest &head, qint64 contentLength)
     return decision;
 }
 
-BodyDecision TusHandler::startRoutedBody(const TusRequest &head, qint64 contentLength)
+BodyDecision TusHandler::startRoutedBody(const TusRequest &head, const Route &r, qint64 contentLength,
+                                         const PreCreateApproval *approval)
 {
     BodyDecision decision;
-    const Route r = route(head);
-    if (!takesUploadBody(head)) {
+    if (!r.takesUploadBody()) {
         decision.response = errorResponse(TusError::MethodNotAllowed);
         return decision;
     }
@@ -302,7 +357,7 @@ BodyDecision TusHandler::startRoutedBody(const TusRequest &head, qint64 contentL
         decision.response = errorResponse(*error);
         return decision;
     }
-    return r.target == Target::Upload ? startPatch(head, r.id, contentLength) : startCreation(head, contentLength);
+    return r.target == Target::Upload ? startPatch(head, r.id, contentLength) : startCreation(head, contentLength, approval);
 }
 
 BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, qint64 contentLength)
@@ -352,7 +407,7 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
         return fail(TusError::BodyTooLarge);
 
     racePoint(RacePoint::PatchBeforeLock, id);
-    UploadLock lock = m_locks.tryLock(id);
+    UploadLock lock = lockUpload(id);
     if (!lock.isHeld())
         return fail(TusError::Locked);
     // Another writer may have committed between the check above and the lock.

@@ -1,15 +1,25 @@
 #pragma once
 // The tus 1.0.0 protocol: routes a request by the configured base path, applies every rule
-// (ids from docs/tus-rules.md) and answers with a response value. It knows nothing about
+// (ids from docs/protocol-rules.md) and answers with a response value. It knows nothing about
 // sockets; the HTTP layer converts.
 //
 // Requests with a body (PATCH, POST with creation-with-upload) go through two steps so the
 // streaming intake can validate the head before reading the body: startBody() checks the
 // head and opens a writer, the caller feeds body bytes to it, finishBody() commits and
 // answers. handle() does the same for a buffered body, so each rule lives in one place.
+//
+// Routing is one decision (route()), on the path exactly as sent: a path with a %-escape, a
+// dot-segment or an empty segment is 400 whatever layer sees it, so no spelling reaches an
+// upload by another route. With --hook-pre-create, every creation waits for the hook's
+// PreCreateApproval, whichever entry point it came through.
+//
+// Threads: the event-loop thread calls everything; startBody() for a bodiless creation and
+// finishBody() for a whole body also run on storage workers (StorageQueue). Those paths use
+// only the store, the locks (both thread-safe) and this object's const configuration.
 #include "clock.h"
 #include "corspolicy.h"
 #include "fileuploadstore.h"
+#include "precreateapproval.h"
 #include "serverconfig.h"
 #include "tuserror.h"
 #include "tusmessage.h"
@@ -33,6 +43,9 @@ struct PendingBody
 struct BodyDecision
 {
     std::optional<TusResponse> response;  // answer now, read no body (an error, or a POST without body)
+    // A creation that needs the pre-create hook first: the upload it would create (with its
+    // id). Run the hook, then call startBody() again with its approval.
+    std::optional<UploadInfo> preCreate;
     PendingBody body;                     // otherwise: stream the body into body.writer
 };
 
@@ -47,16 +60,34 @@ public:
     // A complete request with its body buffered.
     TusResponse handle(const TusRequest &request);
 
-    // Whether a request's body belongs in an upload (PATCH, or POST creating one).
-    bool takesUploadBody(const TusRequest &head) const;
-    bool isCreation(const TusRequest &head) const;
-    // The creation a POST asks for, validated (version, lengths, metadata, content type) but
-    // not performed: an error answer, or nullopt with *planned filled in. The intake runs
-    // the pre-create hook between this and startBody().
-    std::optional<TusResponse> checkCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned) const;
+    enum class Target { None, Collection, Upload, MalformedPath };
+    struct Route
+    {
+        Target target = Target::None;
+        QString id;
+        QByteArray method;  // X-HTTP-Method-Override applied, on POST only (rule C7)
+        bool takesUploadBody() const
+        {
+            return (target == Target::Upload && method == "PATCH") || (target == Target::Collection && method == "POST");
+        }
+        bool isCreation() const { return target == Target::Collection && method == "POST"; }
+    };
+    // The one routing decision: where a request goes and as which method. The intake picks
+    // its path (stream a body, stream a download, answer at once) from this, the handler
+    // dispatches on the same value.
+    Route route(const TusRequest &request) const;
+    // The answer when the route alone settles it: 400 for a malformed path, 404 for an unknown
+    // one, 405 (with Allow) for a method the target does not take; nullopt otherwise. Has no
+    // side effects, so the intake may answer a request it will not read the body of.
+    std::optional<TusResponse> routeError(const Route &route) const;
+    TusResponse handle(const TusRequest &request, const Route &route);
+    // A creation of a final upload (concatenation): its copy runs on its own worker.
+    static bool isFinalConcatenation(const TusRequest &head);
 
-    // contentLength: the body's length, or -1 when unknown (chunked).
-    BodyDecision startBody(const TusRequest &head, qint64 contentLength);
+    // contentLength: the body's length, or -1 when unknown (chunked). approval: the
+    // pre-create hook's, for a creation when the hook is configured (see BodyDecision).
+    BodyDecision startBody(const TusRequest &head, qint64 contentLength, const PreCreateApproval *approval = nullptr);
+    bool requiresPreCreateApproval() const { return m_preCreateRequired; }
     // bodyComplete: false when the client went away or the body was cut short; the bytes
     // that arrived are still committed (rule P7), unless a checksum cannot be verified.
     TusResponse finishBody(PendingBody &body, bool bodyComplete = true);
@@ -71,29 +102,24 @@ public:
     static QByteArray checksumAlgorithms();
 
 private:
-    enum class Target { None, Collection, Upload };
-    struct Route
-    {
-        Target target = Target::None;
-        QString id;
-        QByteArray method;  // after X-HTTP-Method-Override (rule C7)
-    };
-    Route route(const TusRequest &request) const;
     TusResponse dispatch(const TusRequest &request, const Route &r);
-    BodyDecision startRoutedBody(const TusRequest &head, qint64 contentLength);
+    BodyDecision startRoutedBody(const TusRequest &head, const Route &r, qint64 contentLength,
+                                 const PreCreateApproval *approval);
+    // Takes id's lock; a holder stalled mid-body is asked to let go first (UploadLocks).
+    UploadLock lockUpload(const QString &id);
     const QByteArrayList &allowedMethods(Target target) const;
     std::optional<TusError> checkVersion(const TusRequest &request) const;
     std::optional<TusError> findLive(const QString &id, UploadInfo *info) const;
 
     TusResponse options() const;
-    TusResponse head(const QString &id) const;
+    TusResponse head(const QString &id);
     TusResponse download(const TusRequest &request, const QString &id) const;
     TusResponse terminate(const QString &id);
     BodyDecision startPatch(const TusRequest &head, const QString &id, qint64 contentLength);
-    BodyDecision startCreation(const TusRequest &head, qint64 contentLength);
+    BodyDecision startCreation(const TusRequest &head, qint64 contentLength, const PreCreateApproval *approval);
     std::optional<TusError> planCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned,
                                          UploadConcat *concat) const;
-    TusResponse createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength);
+    TusResponse createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength, const QString &id);
     QByteArray location(const TusRequest &request, const QString &id) const;
     struct ExpectedChecksum
     {
@@ -111,6 +137,7 @@ private:
     const QByteArray m_basePath;
     const QByteArray m_publicPath;  // the path clients see: --base-url's, else the base path
     const qint64 m_maxSize;
+    const bool m_preCreateRequired;
     const Duration m_expireAfter;
     FileUploadStore &m_store;
     UploadLocks &m_locks;

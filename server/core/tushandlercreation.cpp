@@ -66,23 +66,7 @@ std::optional<TusError> TusHandler::planCreation(const TusRequest &head, qint64 
 }
 
 
-std::optional<TusResponse> TusHandler::checkCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned) const
-{
-    UploadConcat concat;
-    std::optional<TusError> error = checkVersion(head);
-    if (!error)
-        error = planCreation(head, contentLength, planned, &concat);
-    if (!error) {
-        planned->id = FileUploadStore::newUploadId();  // startBody() creates it under this id
-        return std::nullopt;
-    }
-    TusResponse response = errorResponse(*error);
-    m_cors.apply(response, head.header("Origin"));
-    return response;
-}
-
-
-BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLength)
+BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLength, const PreCreateApproval *approval)
 {
     BodyDecision decision;
     auto fail = [&decision](TusError error) {
@@ -90,12 +74,21 @@ BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLen
         return std::move(decision);
     };
     UploadInfo info;
-    info.id = head.newUploadId;
     UploadConcat concat;
     if (const auto error = planCreation(head, contentLength, &info, &concat))
         return fail(*error);
+    if (m_preCreateRequired) {
+        // The hook decides every creation, plain, partial and final alike. Without its
+        // approval nothing is created: the caller gets the planned upload to ask it about.
+        if (!approval) {
+            info.id = newUploadId();
+            decision.preCreate = info;
+            return decision;
+        }
+        info.id = approval->uploadId();
+    }
     if (concat.kind == UploadConcat::Kind::Final) {
-        decision.response = createFinal(head, concat, contentLength);
+        decision.response = createFinal(head, concat, contentLength, info.id);
         return decision;
     }
     const bool withBody = contentLength != 0;
@@ -121,13 +114,15 @@ BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLen
 }
 
 
-TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength)
+TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength,
+                                    const QString &id)
 {
     if (head.hasHeader("Upload-Length") || head.hasHeader("Upload-Defer-Length"))
         return errorResponse(TusError::ConcatFinalWithLength);
     if (contentLength != 0)
         return errorResponse(TusError::UnexpectedBody);
     UploadInfo info;
+    info.id = id;
     info.isFinal = true;
     if (head.hasHeader("Upload-Metadata")) {
         if (!UploadMetadata::parse(head.header("Upload-Metadata")))
@@ -148,11 +143,10 @@ TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &
             return errorResponse(TusError::ConcatPartIncomplete);
         if (part->size > std::numeric_limits<qint64>::max() - info.size)
             return errorResponse(TusError::UploadTooLarge);
-        UploadLock lock = m_locks.tryLock(id);
-        if (!lock.isHeld() && !std::any_of(partLocks.begin(), partLocks.end(), [&id](const UploadLock &l) { return l.id() == id; }))
+        UploadLock lock = m_locks.tryLock(id);  // parts are named once (parseUploadConcat)
+        if (!lock.isHeld())
             return errorResponse(TusError::Locked);
-        if (lock.isHeld())
-            partLocks.push_back(std::move(lock));
+        partLocks.push_back(std::move(lock));
         info.size += part->size;
         lengths << part->size;
         info.partialUploads << id;

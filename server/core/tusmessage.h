@@ -1,6 +1,6 @@
 #pragma once
 // Plain request and response values: what TusHandler reads and writes. The HTTP binding
-// converts QHttpServerRequest to TusRequest and TusResponse to bytes on the socket, so the
+// (UploadIntake) fills TusRequest from the request head and writes TusResponse as bytes, so the
 // protocol is testable without sockets.
 #include <QByteArray>
 #include <QString>
@@ -19,7 +19,6 @@ struct TusRequest
     QByteArray body;     // buffered body; empty when the intake streams it
     QByteArray scheme = "http";
     QString remoteAddress;
-    QString newUploadId;  // a creation: the id to create it under (the pre-create hook was told it)
 
     // Case-insensitive; repeated headers are joined with ", " as HTTP allows.
     QByteArray header(QByteArrayView name) const;

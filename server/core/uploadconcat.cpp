@@ -1,10 +1,12 @@
 #include "uploadconcat.h"
 
-#include "fileuploadstore.h"
+#include "uploadid.h"
 
 #include <QUrl>
 
 namespace qtus {
+
+static_assert(maxConcatParts == 128, "the reason for TusError::ConcatTooManyParts (tuserror.cpp) names the number");
 
 std::optional<TusError> parseUploadConcat(const QByteArray &header, const QByteArrayList &paths, UploadConcat *out)
 {
@@ -29,11 +31,15 @@ std::optional<TusError> parseUploadConcat(const QByteArray &header, const QByteA
         const QByteArray path = parsed.path(QUrl::FullyEncoded).toLatin1();
         QString id;
         for (const QByteArray &prefix : paths) {
-            if (path.startsWith(prefix) && FileUploadStore::isValidUploadId(QString::fromLatin1(path.mid(prefix.size()))))
+            if (path.startsWith(prefix) && isValidUploadId(QString::fromLatin1(path.mid(prefix.size()))))
                 id = QString::fromLatin1(path.mid(prefix.size()));
         }
         if (id.isEmpty())
             return TusError::ConcatPartForeign;
+        if (out->partIds.contains(id))
+            return TusError::ConcatPartRepeated;
+        if (out->partIds.size() >= maxConcatParts)
+            return TusError::ConcatTooManyParts;
         out->partIds << id;
     }
     if (out->partIds.isEmpty())

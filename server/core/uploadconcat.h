@@ -18,7 +18,13 @@ struct UploadConcat
     QStringList partIds;  // for Final, in order
 };
 
+// The most partial uploads one final may name. Assembling a final copies every part's bytes:
+// without a bound, one small request naming a large part hundreds of times wrote gigabytes.
+// A part may also be named only once. tus-js-client's parallelUploads uses a handful.
+constexpr int maxConcatParts = 128;
+
 // paths: the URL paths uploads are known under (the base path, and --base-url's path).
+// Refuses more than maxConcatParts parts, and a part named twice.
 std::optional<TusError> parseUploadConcat(const QByteArray &header, const QByteArrayList &paths, UploadConcat *out);
 
 // The Upload-Concat value HEAD echoes for a partial or final upload (rule CC3); empty otherwise.

@@ -1,5 +1,7 @@
 #include "uploadindex.h"
 
+#include "uploadid.h"
+
 #include <limits>
 
 namespace qtus {
@@ -24,7 +26,7 @@ int hexValue(QChar c)
 
 std::optional<UploadIndex::Key> UploadIndex::keyOf(const QString &id)
 {
-    if (id.size() != 32)
+    if (!isValidUploadId(id))  // the one definition (uploadid.h); below, only the conversion
         return std::nullopt;
     Key key;
     for (int i = 0; i < 32; ++i) {

@@ -1,5 +1,7 @@
 #include "uploadlocks.h"
 
+#include <QThread>
+
 namespace qtus {
 
 UploadLock::UploadLock(UploadLock &&other) noexcept
@@ -25,12 +27,18 @@ void UploadLock::release()
         std::exchange(m_locks, nullptr)->unlock(m_id);
 }
 
+void UploadLock::setReleaseHandler(QObject *context, std::function<void()> letGo)
+{
+    if (m_locks)
+        m_locks->setReleaseHandler(m_id, context, std::move(letGo));
+}
+
 UploadLock UploadLocks::tryLock(const QString &id)
 {
     QMutexLocker guard(&m_mutex);
     if (m_held.contains(id))
         return {};
-    m_held.insert(id);
+    m_held.insert(id, Holder());
     return UploadLock(this, id);
 }
 
@@ -46,10 +54,43 @@ int UploadLocks::count() const
     return int(m_held.size());
 }
 
+bool UploadLocks::requestRelease(const QString &id)
+{
+    std::function<void()> letGo;
+    {
+        QMutexLocker guard(&m_mutex);
+        const auto it = m_held.constFind(id);
+        if (it == m_held.constEnd())
+            return true;
+        if (!it->context || it->context->thread() != QThread::currentThread() || !it->letGo)
+            return false;
+        letGo = it->letGo;  // called without the mutex: letting go releases the lock
+    }
+    letGo();
+    return !isLocked(id);
+}
+
+void UploadLocks::setReleaseHandler(const QString &id, QObject *context, std::function<void()> letGo)
+{
+    QMutexLocker guard(&m_mutex);
+    const auto it = m_held.find(id);
+    if (it == m_held.end())
+        return;
+    if (!it->letGo)
+        m_handlers.fetch_add(1, std::memory_order_relaxed);
+    it->context = context;
+    it->letGo = std::move(letGo);
+}
+
 void UploadLocks::unlock(const QString &id)
 {
     QMutexLocker guard(&m_mutex);
-    m_held.remove(id);
+    const auto it = m_held.find(id);
+    if (it == m_held.end())
+        return;
+    if (it->letGo)
+        m_handlers.fetch_sub(1, std::memory_order_relaxed);
+    m_held.erase(it);
 }
 
 } // namespace qtus

@@ -1,10 +1,26 @@
 #pragma once
 // Which uploads are being written or removed right now. A request writing an upload and a
 // cleanup pass removing it both take the upload's lock, so they never overlap; a second
-// writer gets 423 Locked instead of interleaving bytes. Thread-safe.
+// writer gets 423 Locked instead of interleaving bytes.
+//
+// Locks that let go: the holder of a lock may say how to ask it to let go
+// (UploadLock::setReleaseHandler). A request for the upload that finds it locked calls
+// requestRelease(); the holder decides. A PATCH whose client has gone silent mid-body lets
+// go (it commits what arrived and closes its connection), so a client that reconnects after
+// a silent network loss resumes at once instead of waiting for the read timeout; an active
+// writer keeps its lock.
+//
+// Threads: any thread may take, test and release locks. A release handler runs only on the
+// thread of the context object it was registered with; requestRelease() from another thread
+// leaves it alone.
+#include <QHash>
 #include <QMutex>
-#include <QSet>
+#include <QObject>
+#include <QPointer>
 #include <QString>
+
+#include <atomic>
+#include <functional>
 
 namespace qtus {
 
@@ -24,6 +40,9 @@ public:
     bool isHeld() const { return m_locks != nullptr; }
     const QString &id() const { return m_id; }
     void release();
+    // letGo runs (on context's thread, while context lives) when another request for the
+    // upload asks for it; it may release the lock or keep it. Forgotten when the lock goes.
+    void setReleaseHandler(QObject *context, std::function<void()> letGo);
 
 private:
     friend class UploadLocks;
@@ -39,12 +58,24 @@ public:
     UploadLock tryLock(const QString &id);
     bool isLocked(const QString &id) const;
     int count() const;
+    // Asks the holder of id's lock to let go, if it said how and lives on this thread.
+    // Returns whether the lock is free afterwards.
+    bool requestRelease(const QString &id);
+    // Cheap: whether any holder registered a release handler (HEAD asks only then).
+    bool hasReleaseHandlers() const { return m_handlers.load(std::memory_order_relaxed) > 0; }
 
 private:
     friend class UploadLock;
+    struct Holder
+    {
+        QPointer<QObject> context;
+        std::function<void()> letGo;
+    };
     void unlock(const QString &id);
+    void setReleaseHandler(const QString &id, QObject *context, std::function<void()> letGo);
     mutable QMutex m_mutex;
-    QSet<QString> m_held;
+    QHash<QString, Holder> m_held;  // every held lock; a Holder without context when none was set
+    std::atomic<int> m_handlers{0};
 };
 
 } // namespace qtus

@@ -7,6 +7,7 @@
 
 #include <QCryptographicHash>
 #include <QString>
+#include <functional>
 #include <memory>
 #include <unistd.h>
 
@@ -48,6 +49,8 @@ public:
 
     bool isOpen() const { return m_fd >= 0; }
     const QString &id() const { return m_lock.id(); }
+    // How another request may ask this writer's request to let go of the upload (uploadlocks.h).
+    void setReleaseHandler(QObject *context, std::function<void()> letGo) { m_lock.setReleaseHandler(context, std::move(letGo)); }
     qint64 startOffset() const { return m_startOffset; }
     qint64 written() const { return m_written; }
     // How many more bytes this upload accepts; -1 when there is no bound.

@@ -1,33 +1,135 @@
 #include "chunkeddecoder.h"
 
+#include <cstring>
+
 namespace qtus {
 
 namespace {
 
 constexpr qsizetype maxLine = 1024;
-constexpr qint64 maxTrailers = 16 * 1024;
 
-// Hex chunk size, optionally followed by ";extension". Nullopt when malformed or too big.
-bool parseChunkSize(const QByteArray &line, qint64 *size)
+bool isTokenChar(char c)
 {
-    const qsizetype semicolon = line.indexOf(';');
-    const QByteArray hex = (semicolon < 0 ? line : line.left(semicolon)).trimmed();
-    if (hex.isEmpty() || hex.size() > 15)  // 15 hex digits stay below 2^63
-        return false;
-    qint64 value = 0;
-    for (const char c : hex) {
-        int digit;
-        if (c >= '0' && c <= '9')
-            digit = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            digit = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            digit = c - 'A' + 10;
-        else
-            return false;
-        value = value * 16 + digit;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
+}
+
+int hexDigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// The grammar of RFC 9112 section 7.1, exactly: no space before the size, extensions as
+// *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ). Leniency here is what a
+// proxy and a server disagree on when a body is smuggled.
+class LineReader
+{
+public:
+    explicit LineReader(const QByteArray &line) : m_p(line.constData()), m_end(m_p + line.size()) {}
+    bool atEnd() const { return m_p == m_end; }
+    char peek() const { return atEnd() ? '\0' : *m_p; }
+    void skipBws()
+    {
+        while (!atEnd() && (*m_p == ' ' || *m_p == '\t'))
+            ++m_p;
     }
-    *size = value;
+    bool take(char c)
+    {
+        if (peek() != c || atEnd())
+            return false;
+        ++m_p;
+        return true;
+    }
+    bool token()
+    {
+        const char *start = m_p;
+        while (!atEnd() && isTokenChar(*m_p))
+            ++m_p;
+        return m_p != start;
+    }
+    bool quotedString()
+    {
+        if (!take('"'))
+            return false;
+        while (!atEnd()) {
+            const auto c = static_cast<unsigned char>(*m_p++);
+            if (c == '"')
+                return true;
+            if (c == '\\') {
+                if (atEnd())
+                    return false;
+                const auto escaped = static_cast<unsigned char>(*m_p++);
+                if (escaped != '\t' && (escaped < ' ' || escaped == 127))
+                    return false;
+            } else if (c != '\t' && (c < ' ' || c == 127)) {
+                return false;
+            }
+        }
+        return false;
+    }
+    bool hexSize(qint64 *size)
+    {
+        qint64 value = 0;
+        int digits = 0;
+        for (int d; !atEnd() && (d = hexDigit(*m_p)) >= 0; ++m_p) {
+            if (++digits > 15)  // 15 hex digits stay below 2^63
+                return false;
+            value = value * 16 + d;
+        }
+        *size = value;
+        return digits > 0;
+    }
+
+private:
+    const char *m_p;
+    const char *m_end;
+};
+
+bool parseChunkSizeLine(const QByteArray &line, qint64 *size)
+{
+    LineReader r(line);
+    if (!r.hexSize(size))
+        return false;
+    for (;;) {
+        if (r.atEnd())
+            return true;
+        r.skipBws();  // BWS only before a ";": "3 " is not a chunk size
+        if (!r.take(';'))
+            return false;
+        r.skipBws();
+        if (!r.token())
+            return false;
+        r.skipBws();
+        if (r.take('=')) {
+            r.skipBws();
+            if (!(r.peek() == '"' ? r.quotedString() : r.token()))
+                return false;
+        }
+    }
+}
+
+// field-name ":" OWS field-value OWS, with the same characters a header field may hold.
+bool isTrailerField(const QByteArray &line)
+{
+    const qsizetype colon = line.indexOf(':');
+    if (colon <= 0)
+        return false;
+    for (qsizetype i = 0; i < colon; ++i) {
+        if (!isTokenChar(line.at(i)))
+            return false;
+    }
+    for (qsizetype i = colon + 1; i < line.size(); ++i) {
+        const auto c = static_cast<unsigned char>(line.at(i));
+        if (c != '\t' && (c < ' ' || c == 127))
+            return false;
+    }
     return true;
 }
 
@@ -50,7 +152,7 @@ ChunkedDecoder::Result ChunkedDecoder::feed(const char *data, qint64 size, const
             pos += take;
             if (m_state == State::Trailer) {
                 m_trailerBytes += take;
-                if (m_trailerBytes > maxTrailers)
+                if (m_trailerBytes > m_maxTrailerBytes)
                     return error();
             } else if (m_line.size() > maxLine) {
                 return error();
@@ -66,11 +168,13 @@ ChunkedDecoder::Result ChunkedDecoder::feed(const char *data, qint64 size, const
                     return error();
                 m_state = State::Size;
             } else if (m_state == State::Size) {
-                if (!parseChunkSize(line, &m_chunkLeft))
+                if (!parseChunkSizeLine(line, &m_chunkLeft))
                     return error();
                 m_state = m_chunkLeft == 0 ? State::Trailer : State::Data;
             } else if (line.isEmpty()) {
                 m_state = State::Done;  // end of trailers
+            } else if (!isTrailerField(line)) {
+                return error();
             }
             break;
         }
@@ -89,6 +193,12 @@ ChunkedDecoder::Result ChunkedDecoder::feed(const char *data, qint64 size, const
         }
     }
     return {m_state == State::Done ? Status::Done : Status::NeedMore, pos};
+}
+
+void ChunkedDecoder::reset()
+{
+    const qint64 maxTrailers = m_maxTrailerBytes;
+    *this = ChunkedDecoder(maxTrailers);
 }
 
 } // namespace qtus

@@ -1,8 +1,11 @@
 #pragma once
 // Decodes a Transfer-Encoding: chunked request body incrementally, from whatever TCP
-// segments arrive. Chunk extensions are skipped; trailer fields are read and dropped.
-// Pure and bounded: a chunk-size line longer than 1 KiB or trailers longer than 16 KiB are
-// errors, so a client cannot make it buffer without limit.
+// segments arrive, by the grammar of RFC 9112 section 7.1 and nothing looser: no space
+// before a chunk size, extensions as `;name[=token|"quoted"]`, trailer lines that are
+// well-formed field lines. Extensions are skipped; trailers are checked and dropped.
+// Pure and bounded: a chunk-size line longer than 1 KiB, or trailers longer than the limit
+// given (the server passes --max-header-size), are errors, so a client cannot make it
+// buffer without limit. One object per connection; not thread-safe.
 #include <QByteArray>
 #include <functional>
 
@@ -21,8 +24,9 @@ public:
         qint64 consumed;  // input bytes used; the rest belongs to the next request
     };
 
+    explicit ChunkedDecoder(qint64 maxTrailerBytes = 16 * 1024) : m_maxTrailerBytes(maxTrailerBytes) {}
     Result feed(const char *data, qint64 size, const Sink &sink);
-    void reset() { *this = ChunkedDecoder(); }
+    void reset();  // a fresh body, same limit
 
 private:
     enum class State { Size, Data, DataEnd, Trailer, Done };
@@ -30,6 +34,7 @@ private:
     QByteArray m_line;
     qint64 m_chunkLeft = 0;
     qint64 m_trailerBytes = 0;
+    qint64 m_maxTrailerBytes;
 };
 
 } // namespace qtus

@@ -1,36 +1,39 @@
 #include "intaketcpserver.h"
 
-#include "httpbinding.h"
 #include "logging.h"
+#include "responsewriter.h"
 
 #include <QTcpSocket>
 
 namespace qtus {
 
-IntakeTcpServer::IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, StorageQueue *storage,
+IntakeTcpServer::IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, StorageQueue *storage, StorageQueue *assembly,
                                  const IntakeLimits &limits, int maxConnections, QObject *parent)
     : QTcpServer(parent),
       m_handler(handler),
       m_hooks(hooks),
       m_storage(storage),
+      m_assembly(assembly),
       m_limits(limits),
       m_maxConnections(maxConnections)
 {
+    connect(this, &QTcpServer::newConnection, this, &IntakeTcpServer::acceptAll);
 }
 
-QTcpSocket *IntakeTcpServer::nextPendingConnection()
+void IntakeTcpServer::acceptAll()
 {
-    while (QTcpSocket *socket = QTcpServer::nextPendingConnection()) {
+    while (QTcpSocket *socket = nextPendingConnection()) {
         if (m_maxConnections > 0 && m_connections >= m_maxConnections) {
             refuse(socket);
             continue;
         }
         ++m_connections;
-        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits, m_storage);
+        // The socket stays a child of this server (a stop closes it with the listener); it
+        // goes when the peer has gone.
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits, m_storage, m_assembly);
         connect(intake, &QObject::destroyed, this, [this] { --m_connections; });
-        return socket;
     }
-    return nullptr;
 }
 
 void IntakeTcpServer::refuse(QTcpSocket *socket)
@@ -39,7 +42,7 @@ void IntakeTcpServer::refuse(QTcpSocket *socket)
                       << "connections open";
     TusResponse response = TusHandler::errorResponse(TusError::TooManyConnections);
     response.setHeader("Connection", "close");
-    socket->write(HttpBinding::serialize(response, false));
+    socket->write(serializeResponse(response, false));
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     socket->disconnectFromHost();
     if (socket->state() == QAbstractSocket::UnconnectedState)

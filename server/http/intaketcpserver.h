@@ -1,8 +1,8 @@
 #pragma once
-// The listening socket QHttpServer is bound to. QHttpServer calls the virtual
-// nextPendingConnection() right before it connects its own readyRead slot, so an
-// UploadIntake attached here always sees each connection's bytes first. It also caps the
-// number of open connections: beyond the cap a new connection gets 503 and is closed.
+// The upload endpoint's listening socket. Every accepted connection gets an UploadIntake,
+// which serves it to the end. It also caps the number of open connections: beyond the cap a
+// new connection gets 503 and is closed.
+// Threads: the event-loop thread only.
 #include "uploadintake.h"
 
 #include <QTcpServer>
@@ -15,17 +15,18 @@ class IntakeTcpServer final : public QTcpServer
     Q_DISABLE_COPY_MOVE(IntakeTcpServer)
 
 public:
-    IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, StorageQueue *storage, const IntakeLimits &limits,
-                    int maxConnections, QObject *parent = nullptr);
-    QTcpSocket *nextPendingConnection() override;
+    IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, StorageQueue *storage, StorageQueue *assembly,
+                    const IntakeLimits &limits, int maxConnections, QObject *parent = nullptr);
     int connectionCount() const { return m_connections; }
 
 private:
+    void acceptAll();
     void refuse(QTcpSocket *socket);
 
     TusHandler &m_handler;
     UploadHooks *m_hooks;
     StorageQueue *m_storage;
+    StorageQueue *m_assembly;
     const IntakeLimits m_limits;
     const int m_maxConnections;
     int m_connections = 0;

@@ -97,6 +97,25 @@ bool isField(QByteArrayView name, QByteArrayView want)
     return name.size() == want.size() && name.compare(want, Qt::CaseInsensitive) == 0;
 }
 
+// A LF without the CR before it. RFC 9112 section 2.2 lets a server read a bare LF as a line
+// end; qtus refuses it instead (400 at once): a head cut at bare LFs by one parser and at
+// CRLFs by another is how requests are smuggled past a proxy. Only heads without a CRLF
+// where one is due are searched, so a well-formed head never pays for the scan.
+bool hasBareLf(const QByteArray &buffer)
+{
+    const char *data = buffer.constData();
+    const char *end = data + buffer.size();
+    for (const char *p = data; p < end;) {
+        const auto *lf = static_cast<const char *>(std::memchr(p, '\n', size_t(end - p)));
+        if (!lf)
+            return false;
+        if (lf == data || lf[-1] != '\r')
+            return true;
+        p = lf + 1;
+    }
+    return false;
+}
+
 HeadParseResult invalid(TusError error)
 {
     HeadParseResult r;
@@ -110,6 +129,8 @@ HeadParseResult invalid(TusError error)
 HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &limits)
 {
     const qsizetype lineEnd = indexOfCrlf(buffer, 0);
+    if (lineEnd < 0 && hasBareLf(buffer))
+        return invalid(TusError::BareLineFeed);
     if (lineEnd < 0 || lineEnd > limits.maxRequestLine) {
         // The verdict must not depend on where a read ended: a line of exactly the limit may
         // have arrived with the CR of its CRLF but not yet the LF, and is not too long.
@@ -123,8 +144,11 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
         return {};
     }
     const qsizetype end = indexOfBlankLine(buffer);
-    if (end < 0)
+    if (end < 0) {
+        if (hasBareLf(buffer))
+            return invalid(TusError::BareLineFeed);
         return buffer.size() >= limits.maxHeaderSize ? invalid(TusError::HeaderTooLarge) : HeadParseResult();
+    }
     if (end + 4 > limits.maxHeaderSize)
         return invalid(TusError::HeaderTooLarge);
 
@@ -133,6 +157,8 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
     h.size = end + 4;
     // method SP target SP version: exactly two spaces.
     const QByteArrayView requestLine(buffer.constData(), lineEnd);
+    if (requestLine.contains('\n'))
+        return invalid(TusError::BareLineFeed);
     const qsizetype space1 = requestLine.indexOf(' ');
     const qsizetype space2 = space1 < 0 ? -1 : requestLine.indexOf(' ', space1 + 1);
     if (space2 < 0 || requestLine.indexOf(' ', space2 + 1) >= 0)
@@ -205,6 +231,8 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
                 return invalid(TusError::UnsupportedTransferEncoding);
             hasTransferEncoding = true;
         } else if (isField(name, "Host")) {
+            if (hasHost)
+                return invalid(TusError::DuplicateHost);  // RFC 9112 section 3.2: 400
             hasHost = true;
         } else if (isField(name, "Connection")) {
             if (hasToken(value, "close"))

@@ -1,12 +1,15 @@
 #include "uploadintake.h"
 
-#include "httpbinding.h"
 #include "logging.h"
+#include "responsewriter.h"
 
 #include <QScopedValueRollback>
 #include <QTcpSocket>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace qtus {
 
@@ -18,13 +21,13 @@ constexpr int drainMs = 2000;
 } // namespace
 
 UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
-                           StorageQueue *storage)
-    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_storage(storage), m_limits(limits),
-      m_remoteAddress(socket->peerAddress().toString())
+                           StorageQueue *storage, StorageQueue *assembly)
+    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_storage(storage), m_assembly(assembly ? assembly : storage),
+      m_limits(limits), m_maxBuffered(qMax<qint64>(maxBufferedInput, limits.head.maxHeaderSize)),
+      m_remoteAddress(socket->peerAddress().toString()), m_decoder(limits.head.maxHeaderSize)
 {
     socket->setReadBufferSize(socketBufferSize);
-    // Connected before QHttpServer connects its own slot, so this one always runs first.
-    connect(socket, &QTcpSocket::readyRead, this, &UploadIntake::onReadyRead);
+    connect(socket, &QTcpSocket::readyRead, this, &UploadIntake::process);
     connect(socket, &QTcpSocket::disconnected, this, &UploadIntake::onDisconnected);
     connect(socket, &QObject::destroyed, this, [this] {
         commitInterrupted("connection closed");
@@ -37,18 +40,6 @@ UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks 
 
 UploadIntake::~UploadIntake() { commitInterrupted("server stopping"); }
 
-void UploadIntake::onReadyRead()
-{
-    if (m_qtTurn || !m_socket)
-        return;  // we raised this signal for QHttpServer
-    // QHttpServer opens a read transaction whenever its slot runs. It never finds bytes to
-    // read (this slot runs first and takes them all), so ending its empty transaction
-    // loses nothing and lets our reads free the buffer.
-    if (m_socket->isTransactionStarted())
-        m_socket->commitTransaction();
-    process();
-}
-
 void UploadIntake::process()
 {
     if (m_processing)
@@ -59,20 +50,13 @@ void UploadIntake::process()
             m_socket->skip(m_socket->bytesAvailable());
             return;
         }
-        if (m_state == State::Sending) {
-            bufferAhead(maxBytesAheadOfDownload);
-            return;
-        }
-        if (m_state == State::OnWorker) {
-            bufferAhead(maxBytesAheadOfWorker);
-            return;
-        }
-        if (m_state == State::AwaitingHook) {
-            bufferAhead(maxBytesAheadOfHook);
+        if (m_state == State::Sending || m_state == State::OnWorker || m_state == State::AwaitingHook) {
+            // Waiting: nothing more is read, so the socket's buffer fills and TCP pushes back
+            // on the client. The wait's end calls process() again.
             return;
         }
         if (m_state == State::Head) {
-            readInto(m_in);
+            readHeadBytes();
             if (m_in.isEmpty())
                 break;
             const State before = m_state;
@@ -118,85 +102,64 @@ void UploadIntake::processHead()
         return;
     }
     const RequestHead &head = parsed.head;
-    TusRequest request = toTusRequest(head);
-    if (request.method == "HEAD" && !head.hasBody() && !request.hasHeader("X-HTTP-Method-Override")) {
-        // The offset check every resuming client sends, and the hottest request there is:
-        // answered here from the index. Handing it to QHttpServer would cost twice the work
-        // of the answer itself (pushing the head back and parsing it again; docs/performance.md).
-        m_in.remove(0, head.size);
-        respond(m_handler.handle(request), true, !head.keepAlive);
-        if (!head.keepAlive)
-            closeGracefully();
-    } else if (m_handler.takesUploadBody(request)) {
-        m_in.remove(0, head.size);
-        if (m_hooks && m_hooks->hasPreCreate() && m_handler.isCreation(request))
-            awaitPreCreateHook(head, std::move(request));
-        else
-            startUploadBody(head, std::move(request));
-    } else if (request.method == "GET" && !head.hasBody()) {
-        // Downloads stream from the file in bounded pieces; QHttpServer would read it whole.
-        m_in.remove(0, head.size);
-        const TusResponse response = m_handler.handle(request);
+    m_in.remove(0, head.size);
+    const TusRequest request = toTusRequest(head);
+    // The one routing decision; the handler dispatches on the same value.
+    const TusHandler::Route route = m_handler.route(request);
+    const bool headRequest = request.method == "HEAD";  // the wire's method decides the framing
+    if (route.takesUploadBody()) {
+        startUploadBody(head, request, nullptr);
+    } else if (head.hasBody()) {
+        // No other request takes a body: refused from the head (404/405 when the route
+        // alone says so), the body is not read and the request has no effect.
+        TusResponse refusal = m_handler.routeError(route).value_or(TusHandler::errorResponse(TusError::UnexpectedBody));
+        m_handler.cors().apply(refusal, request.header("Origin"));
+        respond(refusal, headRequest, true);
+        drainAndClose();
+    } else if (route.method == "GET") {
+        // Downloads stream from the file in bounded pieces.
+        const TusResponse response = m_handler.handle(request, route);
         if (response.bodyFile.isEmpty()) {
-            respond(response, false, !head.keepAlive);
+            respond(response, headRequest, !head.keepAlive);
             if (!head.keepAlive)
                 closeGracefully();
         } else {
             startSending(response, head.keepAlive);
         }
-    } else if (head.hasBody()) {
-        // No other tus request has a body; answer from the head and do not read the body.
-        m_in.remove(0, head.size);
-        respond(m_handler.handle(request), request.method == "HEAD", true);
-        drainAndClose();
     } else {
-        handOver(head);
+        // HEAD (the offset check every resuming client sends, answered from the index),
+        // OPTIONS, DELETE, and every 400/404/405.
+        respond(m_handler.handle(request, route), headRequest, !head.keepAlive);
+        if (!head.keepAlive)
+            closeGracefully();
     }
 }
 
-void UploadIntake::readInto(QByteArray &buffer)
+void UploadIntake::readHeadBytes()
 {
     // Through a small piece, not readAll(): appending reuses the buffer's room, where
     // readAll() allocates a new array for every read (one per request on keep-alive HEADs).
+    // At most m_maxBuffered bytes wait here; the rest stays in the socket.
     char piece[4096];
-    for (qint64 available = m_socket->bytesAvailable(); available > 0; available = m_socket->bytesAvailable()) {
-        const qint64 n = m_socket->read(piece, qMin<qint64>(available, sizeof piece));
+    while (m_in.size() < m_maxBuffered) {
+        const qint64 want = qMin<qint64>(qint64(sizeof piece), m_maxBuffered - m_in.size());
+        const qint64 n = m_socket->read(piece, want);
         if (n <= 0)
             break;
-        buffer.append(piece, n);
+        m_in.append(piece, n);
     }
 }
 
-void UploadIntake::bufferAhead(qint64 limit)
+void UploadIntake::awaitPreCreateHook(const RequestHead &head, const TusRequest &request, const UploadInfo &planned)
 {
-    // Requests (or body bytes) that arrive while we wait stay in our buffer, never in the
-    // socket's, where QHttpServer would parse them out of order.
-    m_in += m_socket->readAll();
-    if (m_in.size() > limit) {
-        qCInfo(lcHttp) << "closing: over" << limit << "bytes sent ahead while the connection waits";
-        m_state = State::Closed;
-        m_socket->abort();
-    }
-}
-
-void UploadIntake::awaitPreCreateHook(const RequestHead &head, TusRequest request)
-{
-    const qint64 contentLength = head.bodyLength();
-    UploadInfo planned;
-    if (m_handler.checkCreation(request, contentLength, &planned)) {
-        startUploadBody(head, std::move(request));  // refused anyway: the same answer, no hook
-        return;
-    }
     m_state = State::AwaitingHook;
     m_timer.stop();  // the hook has its own time limit
-    request.newUploadId = planned.id;
-    const QJsonObject event = UploadHooks::uploadEvent("pre-create", planned, request.remoteAddress);
-    m_hooks->runPreCreate(event, this, [this, head, request](const HookVerdict &verdict) {
+    m_hooks->runPreCreate(planned, request.remoteAddress, this, [this, head, request](const HookVerdict &verdict) {
         if (m_state != State::AwaitingHook || !m_socket)
             return;
         m_state = State::Head;
-        if (verdict.allowed) {
-            startUploadBody(head, request);
+        if (verdict.allowed && verdict.approval) {
+            startUploadBody(head, request, &*verdict.approval);
         } else {
             TusResponse refusal = TusHandler::errorResponse(verdict.status == 403 ? TusError::HookRefused
                                                                                   : TusError::HookUnavailable);
@@ -209,41 +172,57 @@ void UploadIntake::awaitPreCreateHook(const RequestHead &head, TusRequest reques
             else if (!head.keepAlive)
                 closeGracefully();
         }
-        process();  // bytes that arrived meanwhile
+        process();  // what arrived meanwhile
     });
 }
 
-void UploadIntake::startUploadBody(const RequestHead &head, TusRequest request)
+void UploadIntake::startUploadBody(const RequestHead &head, const TusRequest &request, const PreCreateApproval *approval)
 {
     const qint64 contentLength = head.bodyLength();
-    if (m_storage && !head.hasBody() && m_handler.isCreation(request)) {
+    const bool creation = m_handler.route(request).isCreation();
+    const bool waitsForHook = creation && !approval && m_handler.requiresPreCreateApproval();
+    if (m_storage && !head.hasBody() && creation && !waitsForHook) {
         // File-system work: done on a storage worker while this thread serves the other
         // connections. Only bodiless POSTs (what tus clients send unless asked for
-        // creation-with-upload): a body would have to wait in memory meanwhile, since bytes
-        // left in the socket are QHttpServer's to parse. Bytes that arrive meanwhile
-        // (pipelined requests) wait in m_in.
+        // creation-with-upload); a body stays in the socket meanwhile. A final upload's
+        // copy runs on the assembly worker, where it delays no other creation or commit.
         m_state = State::OnWorker;
         m_timer.stop();
         TusHandler *handler = &m_handler;
-        m_storage->run<BodyDecision>(
-            this, [handler, request, contentLength] { return handler->startBody(request, contentLength); },
-            [this, head](BodyDecision &decision) {
+        std::optional<PreCreateApproval> consent;
+        if (approval)
+            consent = *approval;
+        StorageQueue *queue = TusHandler::isFinalConcatenation(request) ? m_assembly : m_storage;
+        queue->run<BodyDecision>(
+            this,
+            [handler, request, contentLength, consent] {
+                return handler->startBody(request, contentLength, consent ? &*consent : nullptr);
+            },
+            [this, head, request](BodyDecision &decision) {
                 if (m_state != State::OnWorker || !m_socket)
                     return;
                 m_state = State::Head;
-                continueUploadBody(head, decision);
-                process();  // bytes that arrived meanwhile
+                continueUploadBody(head, request, decision);
+                process();  // what arrived meanwhile
             });
         return;
     }
-    BodyDecision decision = m_handler.startBody(request, contentLength);
-    continueUploadBody(head, decision);
+    BodyDecision decision = m_handler.startBody(request, contentLength, approval);
+    continueUploadBody(head, request, decision);
 }
 
-void UploadIntake::continueUploadBody(const RequestHead &head, BodyDecision &decision)
+void UploadIntake::continueUploadBody(const RequestHead &head, const TusRequest &request, BodyDecision &decision)
 {
     const qint64 contentLength = head.bodyLength();
     m_keepAlive = head.keepAlive;
+    if (decision.preCreate) {
+        if (m_hooks && m_hooks->hasPreCreate()) {
+            awaitPreCreateHook(head, request, *decision.preCreate);
+            return;
+        }
+        // The handler wants a hook this server does not run: refuse, never create.
+        decision.response = TusHandler::errorResponse(TusError::HookUnavailable);
+    }
     if (decision.response) {
         // Answered from the head alone (an error, or a POST without body). A body we will
         // not read leaves the connection unusable.
@@ -258,19 +237,42 @@ void UploadIntake::continueUploadBody(const RequestHead &head, BodyDecision &dec
     if (head.expectContinue)
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     m_body = std::move(decision.body);
+    // Another request for this upload may ask us to let go (uploadlocks.h).
+    m_body->writer.setReleaseHandler(this, [this] { letGoIfStalled(); });
     m_chunked = head.chunked;
     m_decoder.reset();
     m_bodyLeft = contentLength;
     m_bodyProgress = 0;
     m_bodyClockRunning = false;
+    m_sinceBodyBytes.start();
     m_state = State::Body;
     if (!m_chunked && m_bodyLeft == 0)
         finishBody(std::nullopt);
 }
 
+void UploadIntake::letGoIfStalled()
+{
+    // Asked by another request for this upload. A body that brought a byte within
+    // --release-stalled-after is a live writer and keeps the upload (that request gets 423);
+    // a silent one commits what arrived and ends, as if the read timeout had struck.
+    if (m_state != State::Body || !m_body || m_limits.releaseStalledAfter.count() <= 0)
+        return;
+    if (!m_sinceBodyBytes.hasExpired(m_limits.releaseStalledAfter.count()))
+        return;
+    qCInfo(lcHttp).noquote() << "another request asked for upload" << m_body->writer.id()
+                             << "; this one brought nothing for" << m_sinceBodyBytes.elapsed() << "ms: letting go";
+    commitInterrupted("stalled body let go");
+    m_state = State::Closed;
+    m_timer.stop();
+    if (m_socket)
+        m_socket->abort();
+}
+
 void UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
 {
     m_bodyProgress += size;
+    if (size > 0)
+        m_sinceBodyBytes.start();
     UploadWriter &writer = m_body->writer;
     if (!m_chunked) {
         const qint64 n = qMin(size, m_bodyLeft);
@@ -333,31 +335,6 @@ void UploadIntake::finishBody(std::optional<TusError> failure)
         closeGracefully();
 }
 
-void UploadIntake::handOver(const RequestHead &head)
-{
-    // Give QHttpServer exactly this one request: push its bytes back into the (empty)
-    // socket buffer and raise readyRead while this object stands aside. QHttpServer
-    // parses and answers it synchronously; pipelined bytes after it stay in m_in.
-    const QByteArray bytes = m_in.left(head.size);
-    m_in.remove(0, head.size);
-    if (m_socket->isTransactionStarted())
-        m_socket->commitTransaction();
-    Q_ASSERT(m_socket->bytesAvailable() == 0);
-    for (qsizetype i = bytes.size() - 1; i >= 0; --i)
-        m_socket->ungetChar(bytes.at(i));
-    m_socket->setProperty(HttpBinding::closeProperty, !head.keepAlive);
-    {
-        const QScopedValueRollback<bool> turn(m_qtTurn, true);
-        emit m_socket->readyRead();
-    }
-    if (!m_socket)
-        return;
-    if (m_socket->isTransactionStarted() && m_socket->bytesAvailable() == 0)
-        m_socket->commitTransaction();
-    if (!head.keepAlive)
-        closeGracefully();
-}
-
 void UploadIntake::closeGracefully()
 {
     m_state = State::Closed;
@@ -369,12 +346,23 @@ void UploadIntake::closeGracefully()
 void UploadIntake::startSending(const TusResponse &response, bool keepAlive)
 {
     m_keepAlive = keepAlive;
-    m_file.setFileName(response.bodyFile);
-    if (!m_file.open(QIODevice::ReadOnly | QIODevice::Unbuffered) || !m_file.seek(response.bodyFileOffset)) {
+    // Never through a symlink, and only a regular file: whoever can write the upload
+    // directory must not be able to make a download serve another file.
+    const int fd = ::open(QFile::encodeName(response.bodyFile).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st = {};
+    const bool regular = fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (!regular || !m_file.open(fd, QIODevice::ReadOnly | QIODevice::Unbuffered, QFileDevice::AutoCloseHandle)
+        || !m_file.seek(response.bodyFileOffset)) {
+        if (fd >= 0 && !m_file.isOpen())
+            ::close(fd);
+        m_file.close();
+        qCWarning(lcHttp).noquote() << "cannot serve" << response.bodyFile << ": not a regular file that can be read";
         respond(TusHandler::errorResponse(TusError::StorageFailure), false, !keepAlive);
+        if (!keepAlive)
+            closeGracefully();
         return;
     }
-    respond(response, false, !keepAlive);
+    respond(response, false, !keepAlive, true);
     m_sendLeft = response.bodyFileLength;
     m_state = State::Sending;
     connect(m_socket, &QAbstractSocket::bytesWritten, this, &UploadIntake::sendMore, Qt::UniqueConnection);
@@ -413,17 +401,23 @@ void UploadIntake::sendMore()
     QMetaObject::invokeMethod(this, &UploadIntake::process, Qt::QueuedConnection);  // pipelined requests
 }
 
-void UploadIntake::respond(const TusResponse &response, bool headRequest, bool close)
+void UploadIntake::respond(const TusResponse &response, bool headRequest, bool close, bool fileFollows)
 {
     if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
+    if (!response.bodyFile.isEmpty() && !fileFollows && !headRequest) {
+        // Its Content-Length would promise bytes nobody sends: never on the wire.
+        qCWarning(lcHttp) << "refusing to answer with a file body that is not streamed";
+        respond(TusHandler::errorResponse(TusError::StorageFailure), false, close);
+        return;
+    }
     if (!close) {
-        m_socket->write(HttpBinding::serialize(response, headRequest));
+        m_socket->write(serializeResponse(response, headRequest));
         return;
     }
     TusResponse closing = response;
     closing.setHeader("Connection", "close");
-    m_socket->write(HttpBinding::serialize(closing, headRequest));
+    m_socket->write(serializeResponse(closing, headRequest));
 }
 
 void UploadIntake::fail(TusError error)

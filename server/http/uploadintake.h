@@ -1,22 +1,28 @@
 #pragma once
-// The streaming intake: one per connection, in front of QHttpServer. Every byte the client
-// sends passes through it first (its readyRead slot is connected before QHttpServer's):
+// The streaming intake: one per connection, and the whole HTTP server of the upload
+// endpoint. Every request is routed once, by TusHandler::route(), and answered here:
 //
-// - It parses and validates each request head itself (limits, ambiguous framing).
 // - A request that carries an upload body (PATCH, POST creation-with-upload) is validated
 //   by TusHandler::startBody() before the first body byte is read (so 404/409/412/413/415/
 //   423 go out at once, and "100 Continue" only after validation passes); its body then
 //   streams into the store through a bounded buffer, and TusHandler::finishBody() commits
-//   and answers. A dropped connection commits the bytes that arrived.
-// - Any other request head is handed to QHttpServer, one complete request at a time, by
-//   pushing its bytes back into the socket and emitting readyRead while the intake stands
-//   aside; QHttpServer parses it, routes it and the binding answers.
+//   and answers. A dropped connection commits the bytes that arrived. A creation that
+//   needs the pre-create hook waits for it (the handler will not create without it).
+// - GET of a completed upload streams the file in bounded pieces.
+// - Everything else (HEAD, OPTIONS, DELETE, errors) is answered from TusHandler::handle().
+//
+// Bounded input: while a request waits (for a hook, a storage worker, a download being
+// sent) the intake reads nothing, so TCP pushes back on the client; the socket's read
+// buffer (socketBufferSize) and the intake's own (maxBufferedInput, or the head limit when
+// --max-header-size is larger) together hold at most 1 MiB per connection.
 //
 // It also enforces the idle timeout between requests, the read timeout while a request is
-// in flight, and honours "Connection: close" and HTTP/1.0.
+// in flight, and honours "Connection: close" and HTTP/1.0. A body that has brought nothing
+// for --release-stalled-after lets go of its upload when another request asks
+// (uploadlocks.h).
 //
-// This relies on Qt 6.4's QHttpServer internals (its read transaction, and that it parses
-// whatever is in the socket buffer when readyRead fires); the torture tests keep it honest.
+// Threads: the event-loop thread only (the socket's thread); storage jobs it starts hand
+// their results back to it as queued calls.
 #include "chunkeddecoder.h"
 #include "storagequeue.h"
 #include "requesthead.h"
@@ -24,6 +30,7 @@
 #include "uploadhooks.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QObject>
 #include <QPointer>
@@ -40,6 +47,7 @@ struct IntakeLimits
     HeadLimits head;
     Duration idleTimeout = std::chrono::seconds(60);
     Duration readTimeout = std::chrono::seconds(60);
+    Duration releaseStalledAfter = std::chrono::seconds(2);  // 0: never
 };
 
 class UploadIntake final : public QObject
@@ -48,48 +56,42 @@ class UploadIntake final : public QObject
     Q_DISABLE_COPY_MOVE(UploadIntake)
 
 public:
-    // Attaches to socket; must run before QHttpServer connects its own readyRead slot.
-    // Deletes itself when the socket is destroyed.
+    // Attaches to socket and deletes itself when the socket is destroyed.
     // hooks: nullptr when no pre-create hook is configured. storage: where creations and
-    // commits run; nullptr runs them here, on the event-loop thread.
+    // commits run, assembly: where final uploads are assembled (nullptr: here, on the
+    // event-loop thread).
     UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
-                 StorageQueue *storage = nullptr);
+                 StorageQueue *storage = nullptr, StorageQueue *assembly = nullptr);
     ~UploadIntake() override;
 
-    // Largest read from the socket at once, and the socket's read buffer: memory per
-    // connection stays bounded whatever the body size.
+    // Largest read from the socket at once (body bytes and downloads).
     static constexpr qint64 chunkSize = 256 * 1024;
-    static constexpr qint64 socketBufferSize = 1024 * 1024;
+    // Input held per connection: the socket's read buffer plus the intake's own buffer of
+    // heads and pipelined requests, 1 MiB together (the head limit counts instead of
+    // maxBufferedInput when --max-header-size is larger).
+    static constexpr qint64 maxBufferedInput = 64 * 1024;
+    static constexpr qint64 socketBufferSize = 1024 * 1024 - maxBufferedInput;
 
 private:
     enum class State { Head, AwaitingHook, OnWorker, Body, Sending, Draining, Closed };
-    // Bytes a client may send ahead while we wait (for a hook, a creation on the worker, or
-    // behind a download) before the connection is closed: they cannot stay in the socket,
-    // where QHttpServer reads.
-    static constexpr qint64 maxBytesAheadOfDownload = socketBufferSize;
-    static constexpr qint64 maxBytesAheadOfHook = 16 * 1024 * 1024;
-    // While a creation or commit runs on a storage worker (milliseconds, seconds on a slow
-    // disk): as much as during a hook, for clients that pipeline the next request.
-    static constexpr qint64 maxBytesAheadOfWorker = maxBytesAheadOfHook;
     // A body must bring this many bytes per read timeout to keep its connection (armTimer).
     static constexpr qint64 minBodyProgress = 1024;
 
-    void onReadyRead();
     void onDisconnected();
     void onTimeout();
     void process();
     void processHead();
-    void startUploadBody(const RequestHead &head, TusRequest request);
-    void continueUploadBody(const RequestHead &head, BodyDecision &decision);
-    void awaitPreCreateHook(const RequestHead &head, TusRequest request);
-    void readInto(QByteArray &buffer);  // appends every byte the socket has
-    void bufferAhead(qint64 limit);
+    void startUploadBody(const RequestHead &head, const TusRequest &request, const PreCreateApproval *approval);
+    void continueUploadBody(const RequestHead &head, const TusRequest &request, BodyDecision &decision);
+    void awaitPreCreateHook(const RequestHead &head, const TusRequest &request, const UploadInfo &planned);
+    void readHeadBytes();  // appends what the socket has to m_in, up to the input bound
+    void letGoIfStalled();
     void feedBody(const char *data, qint64 size, qint64 *consumed);
     void finishBody(std::optional<TusError> failure);
-    void handOver(const RequestHead &head);
     void startSending(const TusResponse &response, bool keepAlive);
     void sendMore();
-    void respond(const TusResponse &response, bool headRequest, bool close);
+    // fileFollows: the caller streams response.bodyFile right after (a download).
+    void respond(const TusResponse &response, bool headRequest, bool close, bool fileFollows = false);
     void fail(TusError error);
     void drainAndClose();
     void closeGracefully();
@@ -104,18 +106,20 @@ private:
     TusHandler &m_handler;
     QPointer<UploadHooks> m_hooks;
     StorageQueue *m_storage;
+    StorageQueue *m_assembly;
     const IntakeLimits m_limits;
+    const qint64 m_maxBuffered;  // m_in's bound: maxBufferedInput, or the head limit if larger
     const QString m_remoteAddress;  // formatted once: every request carries it
     State m_state = State::Head;
     QByteArray m_in;             // bytes read but not yet used (a partial head, pipelined requests)
     QByteArray m_chunk;          // read buffer for body bytes
-    bool m_qtTurn = false;       // QHttpServer is parsing a request we handed over
     bool m_processing = false;
 
     // The request whose body is streaming.
     std::optional<PendingBody> m_body;
     qint64 m_bodyLeft = 0;       // for Content-Length bodies
     qint64 m_bodyProgress = 0;   // body bytes since the read timeout last restarted
+    QElapsedTimer m_sinceBodyBytes;  // since the body last brought a byte (letGoIfStalled)
     bool m_bodyClockRunning = false;
     bool m_chunked = false;
     ChunkedDecoder m_decoder;

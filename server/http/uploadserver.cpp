@@ -1,10 +1,9 @@
 #include "uploadserver.h"
 
-#include "intaketcpserver.h"
 #include "logging.h"
 
+#include <QDir>
 #include <QElapsedTimer>
-#include <QHttpServer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -29,7 +28,6 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
       m_clock(clock ? *clock : m_systemClock),
       m_store(config.dir, config.fsync, config.expireAfter, m_clock),
       m_handler(config, m_store, m_locks, m_clock),
-      m_binding(m_handler),
       m_scheduler(m_store, m_locks, m_clock, cleanupPolicy(config)),
       m_hooks(config.hookPreCreate, config.hookPostFinish, config.hookTimeout)
 {
@@ -51,29 +49,35 @@ UploadServer::~UploadServer() { stop(); }
 
 bool UploadServer::start(QString *error)
 {
-    if (m_http)
+    if (m_listener)
         return true;
-    if (!m_store.open(error))
+    if (!QDir().mkpath(m_config.dir)) {
+        *error = QStringLiteral("cannot create upload directory %1").arg(m_config.dir);
         return false;
-    auto http = std::make_unique<QHttpServer>();
+    }
+    if (!m_directoryLock.acquire(m_config.dir, error))
+        return false;
+    if (!m_store.open(error)) {
+        m_directoryLock.release();
+        return false;
+    }
     IntakeLimits limits;
     limits.head.maxHeaderSize = m_config.maxHeaderSize;
     limits.head.maxRequestLine = qMin<qsizetype>(8 * 1024, m_config.maxHeaderSize);
     limits.idleTimeout = m_config.idleTimeout;
     limits.readTimeout = m_config.readTimeout;
-    auto *tcp = new IntakeTcpServer(m_handler, m_hooks.hasPreCreate() ? &m_hooks : nullptr, &m_storage, limits,
-                                    m_config.maxConnections, http.get());
+    limits.releaseStalledAfter = m_config.releaseStalledAfter;
+    auto listener = std::make_unique<IntakeTcpServer>(m_handler, m_hooks.hasPreCreate() ? &m_hooks : nullptr, &m_storage,
+                                                      &m_assembly, limits, m_config.maxConnections);
     const QHostAddress address = m_config.host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                             : QHostAddress(m_config.host);
-    if (!tcp->listen(address, m_config.port)) {
-        *error = QStringLiteral("cannot listen on %1:%2: %3").arg(m_config.host).arg(m_config.port).arg(tcp->errorString());
+    if (!listener->listen(address, m_config.port)) {
+        *error = QStringLiteral("cannot listen on %1:%2: %3").arg(m_config.host).arg(m_config.port).arg(listener->errorString());
+        m_directoryLock.release();
         return false;
     }
-    m_port = tcp->serverPort();
-    m_binding.attach(*http);
-    http->bind(tcp);
-    m_http = std::move(http);
-    m_listener = tcp;
+    m_port = listener->serverPort();
+    m_listener = std::move(listener);
     m_stopping = false;
     m_scheduler.start();
     m_handler.setFallbackOrigin(url().adjusted(QUrl::RemovePath).toString().toLatin1());
@@ -84,7 +88,7 @@ bool UploadServer::start(QString *error)
 
 void UploadServer::stopGracefully()
 {
-    if (!m_http || m_stopping)
+    if (!m_listener || m_stopping)
         return;
     m_stopping = true;
     m_listener->close();  // no new connections
@@ -98,8 +102,8 @@ void UploadServer::stopGracefully()
     elapsed->start();
     const qint64 timeoutMs = m_config.shutdownTimeout.count();
     connect(poll, &QTimer::timeout, this, [this, poll, elapsed, timeoutMs] {
-        const int inFlight = m_locks.count() + m_storage.inFlight();
-        if (inFlight > 0 && elapsed->elapsed() < timeoutMs && m_http)
+        const int inFlight = m_locks.count() + m_storage.inFlight() + m_assembly.inFlight();
+        if (inFlight > 0 && elapsed->elapsed() < timeoutMs && m_listener)
             return;
         if (inFlight > 0)
             qCWarning(lcServer) << "shutdown timeout:" << inFlight << "uploads still in flight; keeping what arrived";
@@ -112,18 +116,19 @@ void UploadServer::stopGracefully()
 
 void UploadServer::stop()
 {
-    if (!m_http)
+    if (!m_listener)
         return;
     m_scheduler.interruptPass();
     m_scheduler.stop();
     // Creations already on a worker finish and are answered: their uploads exist.
     m_storage.finishAll();
+    m_assembly.finishAll();
     // Answers already written are sent before the sockets go (accepted sockets are
     // children of the listener).
-    for (QTcpSocket *socket : m_http->findChildren<QTcpSocket *>())
+    for (QTcpSocket *socket : m_listener->findChildren<QTcpSocket *>())
         socket->flush();
-    m_listener = nullptr;
-    m_http.reset();  // closes the listener and every connection; intakes commit what arrived
+    m_listener.reset();  // closes the listener and every connection; intakes commit what arrived
+    m_directoryLock.release();
     m_stopping = false;
     qCInfo(lcServer) << "stopped";
     emit stopped();

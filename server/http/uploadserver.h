@@ -1,12 +1,14 @@
 #pragma once
-// The composition root: builds the store, the locks, the handler and the HTTP binding from
-// one ServerConfig, and owns them. start() and stop() are the server's lifespan; qtusd and
-// qtus-admin both run exactly this object.
+// The composition root: builds the store, the locks, the handler, the hooks and the
+// listener from one ServerConfig, and owns them. start() and stop() are the server's
+// lifespan; qtusd and qtus-admin both run exactly this object.
+// Threads: the event-loop thread (its parts document their own).
 #include "cleanupscheduler.h"
 #include "clock.h"
 #include "storagequeue.h"
 #include "fileuploadstore.h"
-#include "httpbinding.h"
+#include "intaketcpserver.h"
+#include "directorylock.h"
 #include "serverconfig.h"
 #include "tushandler.h"
 #include "uploadhooks.h"
@@ -16,8 +18,6 @@
 #include <QUrl>
 #include <memory>
 
-class QHttpServer;
-class QTcpServer;
 
 namespace qtus {
 
@@ -31,9 +31,9 @@ public:
     explicit UploadServer(const ServerConfig &config, const Clock *clock = nullptr, QObject *parent = nullptr);
     ~UploadServer() override;
 
-    // Loads the upload directory, starts listening, then starts the cleanup scheduler
-    // (its first pass runs on a worker thread while the server already accepts).
-    // On failure, *error says why.
+    // Takes the upload directory (one server per directory: DirectoryLock), loads it,
+    // starts listening, then starts the cleanup scheduler (its first pass runs on a worker
+    // thread while the server already accepts). On failure, *error says why.
     bool start(QString *error);
     // The graceful stop (SIGTERM, closing the admin window): stop accepting, stop the
     // cleanup timer and wait for a running pass, let uploads in flight finish for up to
@@ -43,7 +43,7 @@ public:
     // Skips the waiting (a second signal): closes every connection now, still committing
     // what arrived. Synchronous; emits stopped().
     void stop();
-    bool isRunning() const { return m_http != nullptr; }
+    bool isRunning() const { return m_listener != nullptr; }
     bool isStopping() const { return m_stopping; }
 
     quint16 port() const { return m_port; }
@@ -66,12 +66,13 @@ private:
     UploadLocks m_locks;
     FileUploadStore m_store;
     TusHandler m_handler;
-    HttpBinding m_binding;
     CleanupScheduler m_scheduler;
     UploadHooks m_hooks;
-    StorageQueue m_storage;  // after the store and the locks: its last jobs still use them
-    std::unique_ptr<QHttpServer> m_http;
-    QTcpServer *m_listener = nullptr;  // owned by m_http
+    DirectoryLock m_directoryLock;
+    // After the store and the locks: their last jobs still use them.
+    StorageQueue m_storage;
+    StorageQueue m_assembly{1};  // final uploads' copies: one at a time, beside everything else
+    std::unique_ptr<IntakeTcpServer> m_listener;
     quint16 m_port = 0;
     bool m_stopping = false;
 };

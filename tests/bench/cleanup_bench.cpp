@@ -76,7 +76,7 @@ bool writeExpiredSessions(const FileUploadStore &store, int count, QStringList *
     const QDateTime written = QDateTime::currentDateTimeUtc();
     for (int i = 0; i < count; ++i) {
         UploadInfo info;
-        info.id = FileUploadStore::newUploadId();
+        info.id = newUploadId();
         info.size = 4096;
         info.offset = bytes.size();
         info.createdAt = info.lastActivityAt = written;

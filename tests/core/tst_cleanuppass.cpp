@@ -140,7 +140,7 @@ void tst_CleanupPass::orphans()
 
     UploadDir d;
     QVERIFY(d.open());
-    const QString id = beside ? d.createUpload(10, "12") : FileUploadStore::newUploadId();
+    const QString id = beside ? d.createUpload(10, "12") : newUploadId();
     const QString orphan = d.path(id + suffix);
     QVERIFY(writeFile(orphan, "stray bytes"));
     QVERIFY(setMtime(orphan, d.clock.now().addSecs(-60 * ageMinutes)));
@@ -171,12 +171,12 @@ void tst_CleanupPass::unindexedUploads()
     upload.size = 10;
     upload.createdAt = upload.lastActivityAt = longAgo;
     // Written after open(), so the store's index does not know them.
-    const QString corrupt = FileUploadStore::newUploadId();
+    const QString corrupt = newUploadId();
     QVERIFY(writePair(corrupt, "{ not json", longAgo));
-    upload.id = FileUploadStore::newUploadId();
+    upload.id = newUploadId();
     const QString expired = upload.id;
     QVERIFY(writePair(expired, toInfoJson(upload, UploadDir::expireAfter), longAgo));
-    upload.id = FileUploadStore::newUploadId();
+    upload.id = newUploadId();
     const QString young = upload.id;  // expired by its .info, but its files are inside the grace period
     QVERIFY(writePair(young, toInfoJson(upload, UploadDir::expireAfter), d.clock.now()));
     // Uploads no byte has reached have no data file: a lone readable .info is an upload,
@@ -184,10 +184,10 @@ void tst_CleanupPass::unindexedUploads()
     auto writeInfoOnly = [&](const QString &id, const QByteArray &info) {
         return writeFile(d.store->infoPath(id), info) && setMtime(d.store->infoPath(id), longAgo);
     };
-    upload.id = FileUploadStore::newUploadId();
+    upload.id = newUploadId();
     const QString expiredNoBytes = upload.id;
     QVERIFY(writeInfoOnly(expiredNoBytes, toInfoJson(upload, UploadDir::expireAfter)));
-    upload.id = FileUploadStore::newUploadId();
+    upload.id = newUploadId();
     upload.lastActivityAt = d.clock.now().addSecs(-2 * 3600);  // past the grace period, not expired
     const QString activeNoBytes = upload.id;
     QVERIFY(writeInfoOnly(activeNoBytes, toInfoJson(upload, UploadDir::expireAfter)));
@@ -214,7 +214,7 @@ void tst_CleanupPass::foreignNamesAndSymlinksAreNeverTouched()
     UploadDir d;
     QTemporaryDir outside;
     QVERIFY(d.open());
-    const QString id = FileUploadStore::newUploadId();
+    const QString id = newUploadId();
     const QStringList foreign = {
         QStringLiteral("notes.txt"), id.toUpper(), id.chopped(1), id + QStringLiteral(".info.bak"),
         id + QStringLiteral(".part"), id + QStringLiteral(".tmp"), QStringLiteral(".") + id,
@@ -228,13 +228,13 @@ void tst_CleanupPass::foreignNamesAndSymlinksAreNeverTouched()
     const QString target = outside.path() + QStringLiteral("/precious");
     QVERIFY(writeFile(target, "precious"));
     const QStringList links = {
-        FileUploadStore::newUploadId(),                               // data
-        FileUploadStore::newUploadId() + QStringLiteral(".info"),     // .info
-        FileUploadStore::newUploadId() + QStringLiteral(".info.tmp"), // temp
+        newUploadId(),                               // data
+        newUploadId() + QStringLiteral(".info"),     // .info
+        newUploadId() + QStringLiteral(".info.tmp"), // temp
     };
     for (const QString &name : links)
         QVERIFY(QFile::link(target, d.path(name)));
-    QVERIFY(QFile::link(outside.path(), d.path(FileUploadStore::newUploadId())));  // to a directory
+    QVERIFY(QFile::link(outside.path(), d.path(newUploadId())));  // to a directory
     // An expired upload whose data file became a symlink after the store loaded it.
     const QString swapped = d.createUpload(10, "12");
     QVERIFY(QFile::remove(d.store->dataPath(swapped)));
@@ -302,7 +302,7 @@ void tst_CleanupPass::lockedUploadsStrayFileWaitsForTheNextPass()
     QFETCH(bool, live);
     UploadDir d;
     QVERIFY(d.open());
-    const QString id = live ? d.createUpload(10, "12") : FileUploadStore::newUploadId();
+    const QString id = live ? d.createUpload(10, "12") : newUploadId();
     const QString stray = d.path(id + suffix);
     QVERIFY(writeFile(stray, "stray bytes"));
     QVERIFY(setMtime(stray, d.clock.now().addDays(-1)));  // well past --orphan-grace

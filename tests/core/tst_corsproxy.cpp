@@ -167,7 +167,7 @@ void tst_CorsProxy::everyResponse()
         const QString id = prepare("10:abc");
         QVERIFY(!id.isEmpty());
         QByteArray p = path;
-        p.replace("{id}", id.toLatin1()).replace("{new}", FileUploadStore::newUploadId().toLatin1());
+        p.replace("{id}", id.toLatin1()).replace("{new}", newUploadId().toLatin1());
         const TusResponse r = send(method, p, QByteArrayList{"Origin: " + appOrigin} + headers, body);
         QCOMPARE(r.status, status);
         QCOMPARE(r.header("Access-Control-Allow-Origin"), origins == anyOrigin ? QByteArray("*") : appOrigin);
@@ -275,7 +275,7 @@ void tst_CorsProxy::corsOff()
         {201, send("POST", "/files/", {o, "Upload-Length: 5"})},
         {200, send("HEAD", url, {o})},
         {204, send("PATCH", url, {o, octet, "Upload-Offset: 3"}, "de")},
-        {404, send("HEAD", "/files/" + FileUploadStore::newUploadId().toLatin1(), {o})},
+        {404, send("HEAD", "/files/" + newUploadId().toLatin1(), {o})},
         {412, send("HEAD", url, {o, "Tus-Resumable: 0.2.2"})},
         {409, send("PATCH", url, {o, octet, "Upload-Offset: 0"}, "x")},
     };
@@ -364,7 +364,7 @@ void tst_CorsProxy::location()
         const QByteArray location = r.header("Location");
         QVERIFY2(location.startsWith(prefix), location.constData());
         const QString id = QString::fromLatin1(location.mid(prefix.size()));
-        QVERIFY2(FileUploadStore::isValidUploadId(id), location.constData());
+        QVERIFY2(isValidUploadId(id), location.constData());
         QVERIFY(m_store->find(id));
     };
     const TusResponse created = send("POST", "/files/", headers + QByteArrayList{"Upload-Length: 5"}, {}, scheme);

@@ -32,7 +32,7 @@ void tst_FileUploadStore::createAndFind()
     QSignalSpy created(store.get(), &FileUploadStore::uploadCreated);
     QSignalSpy completed(store.get(), &FileUploadStore::uploadCompleted);
     const UploadInfo info = createUpload(*store, 10, "filename YS50eHQ=");
-    QVERIFY(FileUploadStore::isValidUploadId(info.id));
+    QVERIFY(isValidUploadId(info.id));
     QCOMPARE(info.createdAt, m_clock.now());
     QCOMPARE(info.lastActivityAt, m_clock.now());
     // Only the .info: the first write makes the data file (firstWriteMakesTheDataFile).
@@ -45,7 +45,7 @@ void tst_FileUploadStore::createAndFind()
     QCOMPARE(found->offset, qint64(0));
     QCOMPARE(found->metadataHeader, QByteArray("filename YS50eHQ="));
     QCOMPARE(store->count(), 1);
-    QVERIFY(!store->find(FileUploadStore::newUploadId()));
+    QVERIFY(!store->find(newUploadId()));
 
     QCOMPARE(created.count(), 1);
     QCOMPARE(created.at(0).at(0).value<UploadInfo>().id, info.id);
@@ -223,7 +223,7 @@ void tst_FileUploadStore::declareLength()
         QVERIFY(!after.sizeIsDeferred);
         QCOMPARE(after.size, qint64(5));
         QCOMPARE(after.offset, qint64(2));
-        QCOMPARE(store->declareLength(FileUploadStore::newUploadId(), 5), StoreStatus::NotFound);
+        QCOMPARE(store->declareLength(newUploadId(), 5), StoreStatus::NotFound);
     }
     auto store = openStore();
     const auto info = store->find(id);

@@ -217,18 +217,18 @@ void tst_StoreReopen::uploadIds()
 {
     QSet<QString> seen;
     for (int i = 0; i < 100; ++i) {
-        const QString id = FileUploadStore::newUploadId();
-        QVERIFY2(FileUploadStore::isValidUploadId(id), qPrintable(id));
+        const QString id = newUploadId();
+        QVERIFY2(isValidUploadId(id), qPrintable(id));
         seen.insert(id);
     }
     QCOMPARE(seen.size(), 100);
-    QVERIFY(FileUploadStore::isValidUploadId(u"0123456789abcdef0123456789abcdef"));
-    QVERIFY(!FileUploadStore::isValidUploadId(u"0123456789ABCDEF0123456789abcdef"));
-    QVERIFY(!FileUploadStore::isValidUploadId(u"0123456789abcdef0123456789abcdef0"));
-    QVERIFY(!FileUploadStore::isValidUploadId(u"0123456789abcdef0123456789abcde"));
-    QVERIFY(!FileUploadStore::isValidUploadId(u"0123456789abcdef0123456789abcdeg"));
-    QVERIFY(!FileUploadStore::isValidUploadId(u"../../etc/passwd"));
-    QVERIFY(!FileUploadStore::isValidUploadId(u""));
+    QVERIFY(isValidUploadId(u"0123456789abcdef0123456789abcdef"));
+    QVERIFY(!isValidUploadId(u"0123456789ABCDEF0123456789abcdef"));
+    QVERIFY(!isValidUploadId(u"0123456789abcdef0123456789abcdef0"));
+    QVERIFY(!isValidUploadId(u"0123456789abcdef0123456789abcde"));
+    QVERIFY(!isValidUploadId(u"0123456789abcdef0123456789abcdeg"));
+    QVERIFY(!isValidUploadId(u"../../etc/passwd"));
+    QVERIFY(!isValidUploadId(u""));
 }
 
 QTEST_GUILESS_MAIN(tst_StoreReopen)

@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_REQUIRE(!concat.partIds.isEmpty());
     FUZZ_REQUIRE(concat.partIds.size() == header.trimmed().mid(6).simplified().split(' ').size());
     for (const QString &id : std::as_const(concat.partIds))
-        FUZZ_REQUIRE(FileUploadStore::isValidUploadId(id));
+        FUZZ_REQUIRE(isValidUploadId(id));
 
     UploadInfo info;
     info.isFinal = true;

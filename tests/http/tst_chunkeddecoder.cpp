@@ -77,6 +77,7 @@ private slots:
     void consumedStopsAtTheNextRequest();
     void failingSinkIsAnError();
     void resetStartsAFreshBody();
+    void trailerLimitIsTheOneGiven();
 };
 
 void tst_ChunkedDecoder::wholeInput()
@@ -162,6 +163,9 @@ void tst_ChunkedDecoder::valid_data()
     QTest::addRow("trailers") << QByteArray("3\r\nabc\r\n0\r\nA: 1\r\nB: 2\r\n\r\n") << QByteArray("abc");
     QTest::addRow("data with CRLF inside") << QByteArray("4\r\n\r\n\r\n\r\n0\r\n\r\n") << QByteArray("\r\n\r\n");
     QTest::addRow("15 hex digits") << QByteArray("000000000000003\r\nabc\r\n0\r\n\r\n") << QByteArray("abc");
+    QTest::addRow("extensions with BWS") << QByteArray("3 ; a = b ;\tc\r\nabc\r\n0\r\n\r\n") << QByteArray("abc");
+    QTest::addRow("quoted value with escapes") << QByteArray("3;a=\"x\\\"y;z\"\r\nabc\r\n0\r\n\r\n") << QByteArray("abc");
+    QTest::addRow("trailer with empty value") << QByteArray("3\r\nabc\r\n0\r\nX-A:\r\n\r\n") << QByteArray("abc");
 }
 
 void tst_ChunkedDecoder::valid()
@@ -194,6 +198,23 @@ void tst_ChunkedDecoder::malformed_data()
     QTest::addRow("bare LF after data") << QByteArray("3\r\nabc\n0\r\n\r\n");
     QTest::addRow("size line over 1 KiB") << "3;" + QByteArray(2000, 'e') + "\r\nabc\r\n0\r\n\r\n";
     QTest::addRow("trailers over 16 KiB") << "0\r\nX-Big: " + QByteArray(17 * 1024, 't') + "\r\n\r\n";
+    // RFC 9112 section 7.1, no leniency: what one parser skips and another reads is how
+    // bodies are smuggled.
+    QTest::addRow("space before size") << QByteArray(" 3\r\nabc\r\n0\r\n\r\n");
+    QTest::addRow("tab before size") << QByteArray("\t3\r\nabc\r\n0\r\n\r\n");
+    QTest::addRow("space after size, no extension") << QByteArray("3 \r\nabc\r\n0\r\n\r\n");
+    QTest::addRow("space inside size") << QByteArray("1 0\r\n" + QByteArray(16, 'a') + "\r\n0\r\n\r\n");
+    QTest::addRow("empty extension name") << QByteArray("3;\r\nabc\r\n0\r\n\r\n");
+    QTest::addRow("extension without semicolon") << QByteArray("3 ext\r\nabc\r\n0\r\n\r\n");
+    QTest::addRow("control character in extension") << QByteArray("3;a\x01b\r\nabc\r\n0\r\n\r\n");
+    QTest::addRow("control character in quoted value") << QByteArray("3;a=\"x\x01\"\r\nabc\r\n0\r\n\r\n");
+    QTest::addRow("unterminated quoted value") << QByteArray("3;a=\"xyz\r\nabc\r\n0\r\n\r\n");
+    QTest::addRow("empty extension value") << QByteArray("3;a=\r\nabc\r\n0\r\n\r\n");
+    QTest::addRow("trailer without colon") << QByteArray("3\r\nabc\r\n0\r\nNot a field\r\n\r\n");
+    QTest::addRow("trailer with space in name") << QByteArray("3\r\nabc\r\n0\r\nX A: 1\r\n\r\n");
+    QTest::addRow("trailer with control character") << QByteArray("3\r\nabc\r\n0\r\nX-A: 1\x7f\r\n\r\n");
+    QTest::addRow("trailer folded") << QByteArray("3\r\nabc\r\n0\r\nX-A: 1\r\n continued\r\n\r\n");
+    QTest::addRow("bare LF in trailers") << QByteArray("3\r\nabc\r\n0\r\nX-A: 1\n\r\n");
 }
 
 void tst_ChunkedDecoder::malformed()
@@ -268,6 +289,20 @@ void tst_ChunkedDecoder::resetStartsAFreshBody()
     const auto result = decoder.feed(sampleBody.constData(), sampleBody.size(), sink);
     QCOMPARE(result.status, Status::Done);
     QCOMPARE(body, sampleDecoded);
+}
+
+void tst_ChunkedDecoder::trailerLimitIsTheOneGiven()
+{
+    // The server passes --max-header-size: trailers get no more room than a head.
+    const QByteArray trailers = "X-A: " + QByteArray(90, 'a') + "\r\n";  // 97 bytes
+    const QByteArray body = "3\r\nabc\r\n0\r\n" + trailers + "\r\n";
+    const auto sink = [](const char *, qint64) { return true; };
+    ChunkedDecoder roomy(200);
+    QCOMPARE(roomy.feed(body.constData(), body.size(), sink).status, Status::Done);
+    ChunkedDecoder tight(64);
+    QCOMPARE(tight.feed(body.constData(), body.size(), sink).status, Status::Error);
+    tight.reset();  // the limit stays with the decoder
+    QCOMPARE(tight.feed(body.constData(), body.size(), sink).status, Status::Error);
 }
 
 QTEST_APPLESS_MAIN(tst_ChunkedDecoder)

@@ -144,6 +144,23 @@ void tst_RequestHead::verdict_data()
     QTest::addRow("missing Host on 1.1") << QByteArray("HEAD / HTTP/1.1\r\nX-A: b\r\n\r\n") << H << L << Status::Invalid
                                          << TusError::MissingHost << 400;
     QTest::addRow("no Host on 1.0 is fine") << QByteArray("HEAD / HTTP/1.0\r\n\r\n") << H << L << Status::Complete << ok << 0;
+    QTest::addRow("two Host fields") << head("HEAD / HTTP/1.1", "Host: other.example\r\n") << H << L << Status::Invalid
+                                     << TusError::DuplicateHost << 400;
+    QTest::addRow("two Host fields, other case") << head("HEAD / HTTP/1.1", "hOST: example.org\r\n") << H << L
+                                                 << Status::Invalid << TusError::DuplicateHost << 400;
+
+    // Bare LF line ends: refused at once, never left waiting for a CRLF (RFC 9112 section 2.2)
+    QTest::addRow("bare LF head, whole") << QByteArray("HEAD / HTTP/1.1\nHost: x\n\n") << H << L << Status::Invalid
+                                         << TusError::BareLineFeed << 400;
+    QTest::addRow("bare LF after request line") << QByteArray("HEAD / HTTP/1.1\n") << H << L << Status::Invalid
+                                                << TusError::BareLineFeed << 400;
+    QTest::addRow("bare LF in a field line, no blank line") << QByteArray("HEAD / HTTP/1.1\r\nHost: x\nX-A: b\r\n")
+                                                            << H << L << Status::Invalid << TusError::BareLineFeed << 400;
+    QTest::addRow("bare LF blank line") << QByteArray("HEAD / HTTP/1.1\r\nHost: x\r\n\n") << H << L << Status::Invalid
+                                        << TusError::BareLineFeed << 400;
+    QTest::addRow("bare LF inside request line") << QByteArray("HEAD /\n HTTP/1.1\r\nHost: x\r\n\r\n") << H << L
+                                                 << Status::Invalid << TusError::BareLineFeed << 400;
+    QTest::addRow("lone LF first") << QByteArray("\n") << H << L << Status::Invalid << TusError::BareLineFeed << 400;
 }
 
 void tst_RequestHead::verdict()

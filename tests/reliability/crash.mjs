@@ -17,10 +17,15 @@
 // the server said, size pretends the data files are one byte shorter than they are, info cuts
 // one .info file in half after each kill.
 import { check, errText, finish, finishWithin, note, prngBytes, sha256 } from '../interop/harness.mjs'
-import { Upload } from '../interop/node_modules/tus-js-client/lib.esm/node/index.js'
+import { createRequire } from 'node:module'
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+
+// tus-js-client is installed under tests/interop; it is loaded through its package entry
+// point (as the interop clients do), never by a path inside it: Node 18, Debian 12's, reads
+// the package's ESM files as CommonJS and has no named export there.
+const { Upload } = createRequire(new URL('../interop/package.json', import.meta.url))('tus-js-client')
 
 const KiB = 1024, MiB = 1024 * KiB
 const args = process.argv.slice(2)

@@ -1,68 +1,13 @@
-#include "httpbinding.h"
+#include "responsewriter.h"
 
-#include "logging.h"
-
-#include <QHttpServer>
-#include <QHttpServerRequest>
-#include <QHttpServerResponder>
-#include <QTcpSocket>
+#include "tuserror.h"
 
 #include <charconv>
 #include <cstring>
 
 namespace qtus {
 
-namespace {
-
-QByteArray methodName(QHttpServerRequest::Method method)
-{
-    using M = QHttpServerRequest::Method;
-    switch (method) {
-    case M::Get: return "GET";
-    case M::Put: return "PUT";
-    case M::Delete: return "DELETE";
-    case M::Post: return "POST";
-    case M::Head: return "HEAD";
-    case M::Options: return "OPTIONS";
-    case M::Patch: return "PATCH";
-    case M::Connect: return "CONNECT";
-    case M::Trace: return "TRACE";
-    default: break;
-    }
-    return "UNKNOWN";
-}
-
-} // namespace
-
-void HttpBinding::attach(QHttpServer &server)
-{
-    // No QHttpServer routes: every request reaches the handler, which routes by the
-    // configured base path and answers 404/405 itself.
-    server.setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-        const TusRequest tusRequest = toTusRequest(request);
-        TusResponse response = m_handler.handle(tusRequest);
-        qCDebug(lcHttp).noquote() << tusRequest.method << tusRequest.path << "->" << response.status;
-        QTcpSocket *socket = responder.socket();
-        if (!socket || !socket->isOpen())
-            return;
-        if (socket->property(closeProperty).toBool())
-            response.setHeader("Connection", "close");
-        socket->write(serialize(response, tusRequest.method == "HEAD"));
-    });
-}
-
-TusRequest HttpBinding::toTusRequest(const QHttpServerRequest &request)
-{
-    TusRequest r;
-    r.method = methodName(request.method());
-    r.path = request.url().path(QUrl::FullyEncoded).toLatin1();
-    r.headers = request.headers();
-    r.body = request.body();
-    r.remoteAddress = request.remoteAddress().toString();
-    return r;
-}
-
-QByteArray HttpBinding::serialize(const TusResponse &response, bool headRequest)
+QByteArray serializeResponse(const TusResponse &response, bool headRequest)
 {
     // Sized once and filled by memcpy: this runs for every response, and appending piece by
     // piece cost more than the rest of a HEAD answer (the HEAD benchmark sees it).
