@@ -2,6 +2,7 @@
 // The admin window's status bar: where the server listens, sessions per state, bytes
 // stored and free on the upload directory's disk, the last cleanup pass (when, and what
 // it did) and a countdown to the next one. Refreshes itself once a second.
+// Threads: the GUI thread only.
 #include <QStatusBar>
 #include <QStorageInfo>
 #include <QTimer>

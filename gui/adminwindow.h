@@ -4,6 +4,7 @@
 // "Clean up now" button, and a status bar with the server's state (see AdminStatusBar).
 // It gets the server's parts, not the server: tests build them with a temp dir and a
 // manual clock and need no sockets.
+// Threads: the GUI thread only.
 #include "sessionfilterproxy.h"
 
 #include <QMainWindow>

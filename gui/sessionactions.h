@@ -3,6 +3,7 @@
 // menu or their shortcuts: copy its URL, open the folder it is stored in, and terminate it
 // (after a confirmation, and only while no request is writing it). The actions follow the
 // table's selected row.
+// Threads: the GUI thread only.
 #include <QObject>
 #include <QUrl>
 

@@ -3,6 +3,7 @@
 // Active / Expired / Completed buttons), a search string matched against the upload id
 // and the file name, and how many sessions each button would show (the counts on the
 // buttons follow the search, so "Expired (2)" means two expired sessions match it).
+// Threads: the GUI thread only.
 #include "uploadinfo.h"
 
 #include <QSortFilterProxyModel>

@@ -1,6 +1,7 @@
 #pragma once
 // How a session state looks, the same in the table, the filter buttons and the status bar:
 // one colour per state and a small round badge icon of that colour.
+// Threads: the GUI thread (it makes QIcons).
 #include "uploadinfo.h"
 
 #include <QBrush>

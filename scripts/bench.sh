@@ -13,7 +13,8 @@
 # Environment:
 #   BENCH_SCALE=1      sizes and durations (0.1 = a quick run: 102 MiB uploads, 1.6 MiB x 32)
 #   BENCH_RUNS=3       repetitions of every measurement; the table shows medians (RSS: max)
-#   BENCH_ONLY=abcde   which workloads to run (e.g. BENCH_ONLY=de for HEAD and POST only);
+#   BENCH_ONLY=abcdeg  which workloads to run (e.g. BENCH_ONLY=de for HEAD and POST only;
+#                      g: memory and startup per stored upload, index_bench);
 #                      the table leaves the others empty
 #   BENCH_TMPDIR=/var/tmp  where upload directories and the dd file go (must be the disk
 #                      you want measured, not tmpfs)
@@ -30,7 +31,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench_dir="$repo_root/tests/bench"
 scale="${BENCH_SCALE:-1}"
 runs="${BENCH_RUNS:-3}"
-only="${BENCH_ONLY:-abcde}"
+only="${BENCH_ONLY:-abcdeg}"
 tmp_base="${BENCH_TMPDIR:-/var/tmp}"
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
@@ -39,7 +40,7 @@ log() { echo "bench.sh: $*" >&2; }
 [[ "$scale" =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v s="$scale" 'BEGIN { exit !(s > 0 && s <= 1) }' \
     || die "BENCH_SCALE must be a number in (0, 1], got '$scale'"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
-[[ "$only" =~ ^[a-e]+$ ]] || die "BENCH_ONLY must be workload letters from a-e, got '$only'"
+[[ "$only" =~ ^[a-eg]+$ ]] || die "BENCH_ONLY must be workload letters from a-e and g, got '$only'"
 
 nice_level="${BENCH_NICE:--10}"
 [[ "$nice_level" =~ ^-?[0-9]+$ ]] || die "BENCH_NICE must be an integer, got '$nice_level'"
@@ -71,11 +72,12 @@ else
     if [[ ! -f "$build_dir/build.ninja" ]]; then
         log "configuring $build_dir (Release)"
         cmake -S "$repo_root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-            -DQTUS_BUILD_GUI=OFF -DQTUS_BUILD_TESTS=OFF >/dev/null
+            -DQTUS_BUILD_GUI=OFF -DQTUS_BUILD_TESTS=ON >/dev/null
     fi
-    log "building qtusd"
-    cmake --build "$build_dir" --target qtusd >/dev/null
+    log "building qtusd and index_bench"
+    cmake --build "$build_dir" --target qtusd index_bench >/dev/null
     qtusd="$build_dir/server/qtusd"
+    index_bench="$build_dir/tests/bench/index_bench"
 fi
 [[ -x "$qtusd" ]] || die "no qtusd at $qtusd"
 
@@ -309,6 +311,16 @@ for run in $(seq 1 "$runs"); do
 done
 elapsed=$(( $(date +%s) - started ))
 
+# (g) memory and startup per stored upload: 100,000 uploads with 8 KiB of metadata each (scaled)
+if wants g; then
+    if [[ -x "${index_bench:-}" ]]; then
+        "$index_bench" --uploads "$(awk -v s="$scale" 'BEGIN { printf "%d", 100000 * s }')" --metadata 8192 --dir "$work" \
+            > "$work/index.txt" 2>&1 || die "index_bench failed: $(tail -n 3 "$work/index.txt")"
+    else
+        echo "(g) skipped: QTUSD was given, so index_bench was not built" > "$work/index.txt"
+    fi
+fi
+
 node "$bench_dir/report.mjs" "$results" \
     scale="$scale" runs="$runs" elapsed="$elapsed" load_start="$load_start" busy_pct="$idle_check" \
     load_end="$(cut -d' ' -f1-3 /proc/loadavg)" fs="$fs_type" tmp_base="$tmp_base" \
@@ -316,3 +328,8 @@ node "$bench_dir/report.mjs" "$results" \
     big="$big_size" chunk="$chunk_size" conc_count="$conc_count" conc_size="$conc_size" \
     head_conns="$head_conns" head_secs="$head_secs" post_conns="$post_conns" post_secs="$post_secs" \
     dd_bytes=$((dd_count * 8 * MiB))
+if wants g; then
+    echo
+    echo "(g) stored uploads, memory and startup (tests/bench/index_bench; target: at most 256 bytes an upload, 100,000 in under 2 s):"
+    sed 's/^/    /' "$work/index.txt"
+fi

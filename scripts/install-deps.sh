@@ -7,6 +7,7 @@ packages=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-httpserver-dev qt6-websockets-dev   # HttpServer's CMake package needs WebSockets
     libgl-dev                                           # Qt6Gui's CMake package wants OpenGL headers
+    libsimdjson-dev                                     # reading .info files at startup (uploadinfoscan.h)
 )
 if [ "${QTUS_TEST_DEPS:-0}" = 1 ]; then
     packages+=(curl python3 python3-tuspy)

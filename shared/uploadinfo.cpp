@@ -51,13 +51,7 @@ QString isoUtc(const QDateTime &t)
     return isoDateUtc(t);
 }
 
-QDateTime parseIso(const QJsonValue &v)
-{
-    QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
-    if (!t.isValid())
-        t = QDateTime::fromString(v.toString(), Qt::ISODate);
-    return t.isValid() ? t.toUTC() : QDateTime();
-}
+QDateTime parseIso(const QJsonValue &v) { return parseInfoDate(v.toString()); }
 
 
 } // namespace
@@ -92,6 +86,14 @@ void appendJsonString(QByteArray &out, const QString &text)
 }
 
 } // namespace
+
+QDateTime parseInfoDate(const QString &text)
+{
+    QDateTime t = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (!t.isValid())
+        t = QDateTime::fromString(text, Qt::ISODate);
+    return t.isValid() ? t.toUTC() : QDateTime();
+}
 
 QByteArray toInfoJson(const UploadInfo &info, Duration expireAfter)
 {

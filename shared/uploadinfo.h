@@ -40,6 +40,9 @@ struct UploadInfo
 };
 
 QByteArray toInfoJson(const UploadInfo &info, Duration expireAfter);
+// A date field of a .info (ISO 8601, with or without milliseconds), in UTC; invalid when empty
+// or malformed.
+QDateTime parseInfoDate(const QString &text);
 // Nullopt (with a reason) when the document is not an upload description we can trust.
 std::optional<UploadInfo> fromInfoJson(const QByteArray &json, QString *error = nullptr);
 

@@ -2,6 +2,7 @@
 // Cross-origin access for browser clients (--cors-origins): which origins may use the
 // endpoint, the answer to a preflight, and the headers every response carries so a
 // browser lets tus-js-client read Location, Upload-Offset and the rest.
+// Threads: any; it is immutable after construction.
 #include "tusmessage.h"
 
 #include <QStringList>

@@ -21,10 +21,6 @@ StoreStatus statusFromErrno(int error)
     return (error == ENOSPC || error == EDQUOT) ? StoreStatus::Full : StoreStatus::IoError;
 }
 
-QDateTime modificationTime(const struct stat &st)
-{
-    return QDateTime::fromMSecsSinceEpoch(qint64(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000, Qt::UTC);
-}
 
 } // namespace
 
@@ -42,98 +38,32 @@ FileUploadStore::FileUploadStore(const QString &directory, FsyncPolicy fsync, Du
 QString FileUploadStore::dataPath(const QString &id) const { return m_dir + QLatin1Char('/') + id; }
 QString FileUploadStore::infoPath(const QString &id) const { return dataPath(id) + QLatin1String(infoSuffix); }
 
-bool FileUploadStore::open(QString *error)
-{
-    if (!QDir().mkpath(m_dir)) {
-        *error = QStringLiteral("cannot create upload directory %1").arg(m_dir);
-        return false;
-    }
-    if (::access(QFile::encodeName(m_dir).constData(), W_OK | X_OK) != 0) {
-        *error = QStringLiteral("upload directory %1 is not writable: %2").arg(m_dir, QString::fromLocal8Bit(strerror(errno)));
-        return false;
-    }
-    UploadIndex index;
-    int skipped = 0;
-    const QStringList infoFiles = QDir(m_dir).entryList({QStringLiteral("*.info")}, QDir::Files | QDir::Hidden);
-    for (const QString &name : infoFiles) {
-        const QString id = name.chopped(int(strlen(infoSuffix)));
-        if (!isValidUploadId(id)) {
-            qCWarning(lcStore).noquote() << "ignoring" << name << ": not the name of an upload (ids are 32 lowercase hex characters)";
-            continue;
-        }
-        QString why;
-        if (auto info = loadOne(id, &why)) {
-            index.insert(*info);
-        } else {
-            ++skipped;
-            qCWarning(lcStore).noquote() << "skipping upload" << id << ":" << why;
-        }
-    }
-    QMutexLocker lock(&m_mutex);
-    m_index = std::move(index);
-    qCInfo(lcStore).noquote() << "loaded" << m_index.size() << "uploads from" << m_dir
-                              << (skipped ? QStringLiteral("(%1 skipped)").arg(skipped) : QString());
-    return true;
-}
-
-std::optional<UploadInfo> FileUploadStore::loadOne(const QString &id, QString *why) const
-{
-    QFile file(infoPath(id));
-    if (QFileInfo(file).isSymLink()) {
-        *why = QStringLiteral(".info is a symlink");
-        return std::nullopt;
-    }
-    if (!file.open(QIODevice::ReadOnly)) {
-        *why = file.errorString();
-        return std::nullopt;
-    }
-    auto info = fromInfoJson(file.read(1 << 20), why);
-    if (!info)
-        return std::nullopt;
-    if (info->id != id) {
-        *why = QStringLiteral("ID field does not match the file name");
-        return std::nullopt;
-    }
-    struct stat st;
-    const bool hasData = ::lstat(QFile::encodeName(dataPath(id)).constData(), &st) == 0;
-    if (hasData) {
-        if (!S_ISREG(st.st_mode)) {
-            *why = QStringLiteral("data file is not a regular file");
-            return std::nullopt;
-        }
-        // The data file's length is the durable offset; never report more than the declared size.
-        info->offset = info->sizeIsDeferred ? qint64(st.st_size) : qMin<qint64>(st.st_size, info->size);
-    } else if (errno == ENOENT && (info->offset > 0 || info->completedAt.isValid())) {
-        // The .info records bytes (it is rewritten at completion): they are lost, and the
-        // upload must not come back as one that never had any.
-        *why = QStringLiteral("data file missing, though the .info records %1 bytes").arg(info->offset);
-        return std::nullopt;
-    } else if (errno == ENOENT && ::fstat(file.handle(), &st) == 0) {
-        info->offset = 0;  // no byte has arrived yet: the first PATCH makes the data file
-    } else {
-        *why = QStringLiteral("cannot inspect the data file: %1").arg(QString::fromLocal8Bit(strerror(errno)));
-        return std::nullopt;
-    }
-    const QDateTime mtime = modificationTime(st);  // of the data file, else of the .info
-    if (!info->createdAt.isValid())
-        info->createdAt = mtime;
-    if (!info->lastActivityAt.isValid() || (hasData && info->lastActivityAt < mtime))
-        info->lastActivityAt = mtime;  // PATCHes touch the data file, not the .info
-    if (info->isComplete() && !info->completedAt.isValid())
-        info->completedAt = info->lastActivityAt;
-    return info;
-}
-
 std::optional<UploadInfo> FileUploadStore::find(const QString &id) const
 {
-    QMutexLocker lock(&m_mutex);
-    return m_index.find(id);
+    bool elsewhere = false;
+    std::optional<UploadInfo> info;
+    {
+        QMutexLocker lock(&m_mutex);
+        info = m_index.find(id, &elsewhere);
+    }
+    if (info && elsewhere)
+        fillDetails(*info);
+    return info;
 }
 
 QList<UploadInfo> FileUploadStore::sessions() const
 {
-    QMutexLocker lock(&m_mutex);
-    return m_index.values();
+    QList<bool> elsewhere;
+    QList<UploadInfo> all;
+    {
+        QMutexLocker lock(&m_mutex);
+        all = m_index.values(&elsewhere);
+    }
+    for (qsizetype i = 0; i < all.size(); ++i) {
+        if (elsewhere.at(i))
+            fillDetails(all[i]);
+    }
+    return all;
 }
 
 int FileUploadStore::count() const
@@ -188,6 +118,7 @@ StoreStatus FileUploadStore::create(UploadInfo &info)
         QMutexLocker lock(&m_mutex);
         m_index.insert(info);
     }
+    cacheDetails(info);
     emit uploadCreated(info);
     if (info.isComplete())
         emit uploadCompleted(info);
@@ -287,9 +218,10 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
 
     UploadInfo info;
     bool completedNow = false;
+    bool elsewhere = false;
     {
         QMutexLocker lock(&m_mutex);
-        auto current = m_index.find(writer.id());
+        auto current = m_index.find(writer.id(), &elsewhere);
         if (!current) {
             writer.m_lock.release();
             return StoreStatus::NotFound;
@@ -300,9 +232,11 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
             current->completedAt = current->lastActivityAt;
             completedNow = true;
         }
-        m_index.insert(*current);
+        m_index.setProgress(current->id, current->offset, current->lastActivityAt, current->completedAt);
         info = *current;
     }
+    if (elsewhere)
+        fillDetails(info);  // the .info rewrite below and whoever hears the signals need them
     // The bytes are durable and the offset is the length, so the upload is complete whether or
     // not its .info says so: a failed write keeps the old, valid .info, and open() derives the
     // completion from the data file's length. Answering 507 here would report a failure for
@@ -324,13 +258,16 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
 StoreStatus FileUploadStore::declareLength(const QString &id, qint64 length, UploadInfo *after)
 {
     UploadInfo info;
+    bool elsewhere = false;
     {
         QMutexLocker lock(&m_mutex);
-        const auto current = m_index.find(id);
+        const auto current = m_index.find(id, &elsewhere);
         if (!current)
             return StoreStatus::NotFound;
         info = *current;
     }
+    if (elsewhere)
+        fillDetails(info);  // the new .info keeps them
     info.size = length;
     info.sizeIsDeferred = false;
     const InfoFileWrite written = writeInfo(info);
@@ -343,13 +280,10 @@ StoreStatus FileUploadStore::declareLength(const QString &id, qint64 length, Upl
     }
     {
         QMutexLocker lock(&m_mutex);
-        auto current = m_index.find(id);
-        if (!current)
+        if (!m_index.setLength(id, length))
             return StoreStatus::NotFound;
-        current->size = length;
-        current->sizeIsDeferred = false;
-        m_index.insert(*current);
-        info = *current;
+        info.size = length;
+        info.sizeIsDeferred = false;
     }
     if (after)
         *after = info;

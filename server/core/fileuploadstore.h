@@ -15,6 +15,7 @@
 #include "uploadinfofile.h"
 #include "uploadwriter.h"
 
+#include <QCache>
 #include <QHash>
 #include <QMutex>
 #include <QObject>
@@ -92,15 +93,27 @@ private:
     static constexpr char infoSuffix[] = ".info";
     static constexpr char tempSuffix[] = ".tmp";  // <id>.info.tmp: a .info being replaced or removed
 
-    std::optional<UploadInfo> loadOne(const QString &id, QString *why) const;
+    // detailsElsewhere: at startup, read only what the index keeps, and say whether the
+    // metadata or part list was left in the file.
+    std::optional<UploadInfo> loadOne(const QString &id, QString *why, bool *detailsElsewhere = nullptr) const;
+    // The metadata and part list the index leaves in the .info (uploadindex.h).
+    void fillDetails(UploadInfo &info) const;
+    void cacheDetails(const UploadInfo &info) const;
     InfoFileWrite writeInfo(const UploadInfo &info) const;
 
     const QString m_dir;
     const FsyncPolicy m_fsync;
     const Duration m_expireAfter;
     const Clock &m_clock;
+    struct UploadDetails
+    {
+        QByteArray metadataHeader;
+        QStringList partialUploads;
+    };
     mutable QMutex m_mutex;
     UploadIndex m_index;
+    // Details of the uploads used last, at most about 1 MiB of them (guarded by m_mutex).
+    mutable QCache<QString, UploadDetails> m_details{1024 * 1024};
 };
 
 } // namespace qtus

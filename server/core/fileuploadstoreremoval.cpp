@@ -66,6 +66,7 @@ StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, QStri
     {
         QMutexLocker lock(&m_mutex);
         known = m_index.remove(id);
+        m_details.remove(id);
     }
     if (bytesFreed)
         *bytesFreed = freed;

@@ -2,12 +2,13 @@
 
 #include "uploadid.h"
 
+#include <cstring>
 #include <limits>
 
 namespace qtus {
 
 namespace {
-enum Flag : quint8 { SizeIsDeferred = 1, IsPartial = 2, IsFinal = 4 };
+enum Flag : quint8 { SizeIsDeferred = 1, IsPartial = 2, IsFinal = 4, DetailsElsewhere = 8 };
 constexpr qint64 invalidDate = std::numeric_limits<qint64>::min();
 
 qint64 toMs(const QDateTime &when) { return when.isValid() ? when.toMSecsSinceEpoch() : invalidDate; }
@@ -51,7 +52,23 @@ QString UploadIndex::idOf(const Key &key)
     return id;
 }
 
-UploadIndex::Entry UploadIndex::entryOf(const UploadInfo &info)
+UploadIndex::CompactBytes::CompactBytes(const QByteArray &bytes)
+{
+    if (bytes.isEmpty() || bytes.size() > maxInlineMetadata)
+        return;
+    m_data = static_cast<char *>(std::malloc(size_t(bytes.size()) + 1));
+    if (!m_data)
+        qBadAlloc();
+    m_data[0] = char(quint8(bytes.size()));
+    std::memcpy(m_data + 1, bytes.constData(), size_t(bytes.size()));
+}
+
+QByteArray UploadIndex::CompactBytes::toByteArray() const
+{
+    return m_data ? QByteArray(m_data + 1, quint8(m_data[0])) : QByteArray();
+}
+
+UploadIndex::Entry UploadIndex::entryOf(const UploadInfo &info, bool detailsElsewhere)
 {
     Entry e;
     e.size = info.size;
@@ -61,8 +78,10 @@ UploadIndex::Entry UploadIndex::entryOf(const UploadInfo &info)
     e.completedMs = toMs(info.completedAt);
     e.flags = quint8((info.sizeIsDeferred ? SizeIsDeferred : 0) | (info.isPartial ? IsPartial : 0)
                      | (info.isFinal ? IsFinal : 0));
-    e.metadataHeader = info.metadataHeader;
-    e.partialUploads = info.partialUploads;
+    if (detailsElsewhere || info.metadataHeader.size() > maxInlineMetadata || !info.partialUploads.isEmpty())
+        e.flags |= DetailsElsewhere;
+    else
+        e.metadataHeader = CompactBytes(info.metadataHeader);
     return e;
 }
 
@@ -78,12 +97,11 @@ UploadInfo UploadIndex::infoOf(const QString &id, const Entry &e)
     info.sizeIsDeferred = e.flags & SizeIsDeferred;
     info.isPartial = e.flags & IsPartial;
     info.isFinal = e.flags & IsFinal;
-    info.metadataHeader = e.metadataHeader;
-    info.partialUploads = e.partialUploads;
+    info.metadataHeader = e.metadataHeader.toByteArray();
     return info;
 }
 
-std::optional<UploadInfo> UploadIndex::find(const QString &id) const
+std::optional<UploadInfo> UploadIndex::find(const QString &id, bool *detailsElsewhere) const
 {
     const auto key = keyOf(id);
     if (!key)
@@ -91,15 +109,47 @@ std::optional<UploadInfo> UploadIndex::find(const QString &id) const
     const auto it = m_entries.constFind(*key);
     if (it == m_entries.constEnd())
         return std::nullopt;
+    if (detailsElsewhere)
+        *detailsElsewhere = it->flags & DetailsElsewhere;
     return infoOf(id, *it);
 }
 
-bool UploadIndex::insert(const UploadInfo &info)
+UploadIndex::Entry *UploadIndex::entryFor(const QString &id)
+{
+    const auto key = keyOf(id);
+    if (!key)
+        return nullptr;
+    const auto it = m_entries.find(*key);
+    return it == m_entries.end() ? nullptr : &*it;
+}
+
+bool UploadIndex::setProgress(const QString &id, qint64 offset, const QDateTime &lastActivityAt, const QDateTime &completedAt)
+{
+    Entry *e = entryFor(id);
+    if (!e)
+        return false;
+    e->offset = offset;
+    e->lastActivityMs = toMs(lastActivityAt);
+    e->completedMs = toMs(completedAt);
+    return true;
+}
+
+bool UploadIndex::setLength(const QString &id, qint64 size)
+{
+    Entry *e = entryFor(id);
+    if (!e)
+        return false;
+    e->size = size;
+    e->flags &= quint8(~SizeIsDeferred);
+    return true;
+}
+
+bool UploadIndex::insert(const UploadInfo &info, bool detailsElsewhere)
 {
     const auto key = keyOf(info.id);
     if (!key)
         return false;
-    m_entries.insert(*key, entryOf(info));
+    m_entries.insert(*key, entryOf(info, detailsElsewhere));
     return true;
 }
 
@@ -109,12 +159,15 @@ bool UploadIndex::remove(const QString &id)
     return key && m_entries.remove(*key);
 }
 
-QList<UploadInfo> UploadIndex::values() const
+QList<UploadInfo> UploadIndex::values(QList<bool> *detailsElsewhere) const
 {
     QList<UploadInfo> all;
     all.reserve(m_entries.size());
-    for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it)
+    for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it) {
         all.append(infoOf(idOf(it.key()), it.value()));
+        if (detailsElsewhere)
+            detailsElsewhere->append(it->flags & DetailsElsewhere);
+    }
     return all;
 }
 

@@ -3,6 +3,8 @@
 // from open to commit, so no other request or cleanup pass touches the upload meanwhile.
 // FileUploadStore::commit() makes the bytes durable and visible; until then HEAD reports
 // the old offset.
+// Threads: one at a time. The event-loop thread opens it and appends a streamed body; its
+// commit may run on a storage worker, which then owns it (moved into the job).
 #include "uploadlocks.h"
 
 #include <QCryptographicHash>

@@ -31,7 +31,7 @@ void IntakeTcpServer::acceptAll()
         // The socket stays a child of this server (a stop closes it with the listener); it
         // goes when the peer has gone.
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits, m_storage, m_assembly);
+        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits, m_storage, m_assembly, &m_stats);
         connect(intake, &QObject::destroyed, this, [this] { --m_connections; });
     }
 }

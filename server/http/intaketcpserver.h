@@ -18,6 +18,7 @@ public:
     IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, StorageQueue *storage, StorageQueue *assembly,
                     const IntakeLimits &limits, int maxConnections, QObject *parent = nullptr);
     int connectionCount() const { return m_connections; }
+    const IntakeStats &stats() const { return m_stats; }
 
 private:
     void acceptAll();
@@ -30,6 +31,7 @@ private:
     const IntakeLimits m_limits;
     const int m_maxConnections;
     int m_connections = 0;
+    IntakeStats m_stats;
 };
 
 } // namespace qtus

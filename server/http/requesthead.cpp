@@ -116,6 +116,15 @@ bool hasBareLf(const QByteArray &buffer)
     return false;
 }
 
+QByteArrayView trimOws(QByteArrayView text)
+{
+    while (!text.isEmpty() && (text.front() == ' ' || text.front() == '\t'))
+        text = text.sliced(1);
+    while (!text.isEmpty() && (text.back() == ' ' || text.back() == '\t'))
+        text.chop(1);
+    return text;
+}
+
 HeadParseResult invalid(TusError error)
 {
     HeadParseResult r;
@@ -207,7 +216,9 @@ HeadParseResult parseRequestHead(const QByteArray &buffer, const HeadLimits &lim
         const QByteArrayView name = colon > 0 ? line.first(colon) : QByteArrayView();
         if (!isToken(name))
             return invalid(TusError::MalformedHeader);
-        const QByteArrayView value = line.sliced(colon + 1).trimmed();
+        // OWS is space and tab only: trimmed() would also drop a CR or LF at either end,
+        // and a bare line end must be refused, not hidden.
+        const QByteArrayView value = trimOws(line.sliced(colon + 1));
         for (const char c : value) {
             // Unsigned: bytes >= 0x80 (obs-text, e.g. UTF-8) are allowed field content
             // (RFC 9110 section 5.5); only controls are refused.

@@ -4,6 +4,7 @@
 // Content-Length values, Content-Length with Transfer-Encoding, a Transfer-Encoding other
 // than chunked, header folding, versions other than HTTP/1.0 and 1.1. Pure function: no
 // socket, so it is unit-tested and fuzzed directly.
+// Threads: any (pure).
 #include "tuserror.h"
 #include "tusmessage.h"
 

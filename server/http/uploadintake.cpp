@@ -21,9 +21,9 @@ constexpr int drainMs = 2000;
 } // namespace
 
 UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
-                           StorageQueue *storage, StorageQueue *assembly)
+                           StorageQueue *storage, StorageQueue *assembly, IntakeStats *stats)
     : m_socket(socket), m_handler(handler), m_hooks(hooks), m_storage(storage), m_assembly(assembly ? assembly : storage),
-      m_limits(limits), m_maxBuffered(qMax<qint64>(maxBufferedInput, limits.head.maxHeaderSize)),
+      m_limits(limits), m_maxBuffered(qMax<qint64>(maxBufferedInput, limits.head.maxHeaderSize)), m_stats(stats),
       m_remoteAddress(socket->peerAddress().toString()), m_decoder(limits.head.maxHeaderSize)
 {
     socket->setReadBufferSize(socketBufferSize);
@@ -45,6 +45,7 @@ void UploadIntake::process()
     if (m_processing)
         return;
     const QScopedValueRollback<bool> guard(m_processing, true);
+    noteBufferedInput();
     while (m_socket) {
         if (m_state == State::Closed || m_state == State::Draining) {
             m_socket->skip(m_socket->bytesAvailable());
@@ -135,6 +136,12 @@ void UploadIntake::processHead()
     }
 }
 
+void UploadIntake::noteBufferedInput()
+{
+    if (m_stats && m_socket)
+        m_stats->peakBufferedInput = qMax(m_stats->peakBufferedInput, m_in.size() + m_socket->bytesAvailable());
+}
+
 void UploadIntake::readHeadBytes()
 {
     // Through a small piece, not readAll(): appending reuses the buffer's room, where
@@ -148,6 +155,7 @@ void UploadIntake::readHeadBytes()
             break;
         m_in.append(piece, n);
     }
+    noteBufferedInput();
 }
 
 void UploadIntake::awaitPreCreateHook(const RequestHead &head, const TusRequest &request, const UploadInfo &planned)

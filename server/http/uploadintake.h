@@ -50,6 +50,12 @@ struct IntakeLimits
     Duration releaseStalledAfter = std::chrono::seconds(2);  // 0: never
 };
 
+// What the intakes of one listener count together. Event-loop thread only.
+struct IntakeStats
+{
+    qint64 peakBufferedInput = 0;  // the most input one connection held at once (socket + intake)
+};
+
 class UploadIntake final : public QObject
 {
     Q_OBJECT
@@ -61,7 +67,7 @@ public:
     // commits run, assembly: where final uploads are assembled (nullptr: here, on the
     // event-loop thread).
     UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
-                 StorageQueue *storage = nullptr, StorageQueue *assembly = nullptr);
+                 StorageQueue *storage = nullptr, StorageQueue *assembly = nullptr, IntakeStats *stats = nullptr);
     ~UploadIntake() override;
 
     // Largest read from the socket at once (body bytes and downloads).
@@ -86,6 +92,7 @@ private:
     void awaitPreCreateHook(const RequestHead &head, const TusRequest &request, const UploadInfo &planned);
     void readHeadBytes();  // appends what the socket has to m_in, up to the input bound
     void letGoIfStalled();
+    void noteBufferedInput();
     void feedBody(const char *data, qint64 size, qint64 *consumed);
     void finishBody(std::optional<TusError> failure);
     void startSending(const TusResponse &response, bool keepAlive);
@@ -109,6 +116,7 @@ private:
     StorageQueue *m_assembly;
     const IntakeLimits m_limits;
     const qint64 m_maxBuffered;  // m_in's bound: maxBufferedInput, or the head limit if larger
+    IntakeStats *m_stats;
     const QString m_remoteAddress;  // formatted once: every request carries it
     State m_state = State::Head;
     QByteArray m_in;             // bytes read but not yet used (a partial head, pipelined requests)

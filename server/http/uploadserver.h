@@ -55,6 +55,8 @@ public:
     TusHandler &handler() { return m_handler; }
     CleanupScheduler &scheduler() { return m_scheduler; }
     UploadHooks &hooks() { return m_hooks; }
+    // The most input one connection has held at once since start (bounded by the intake).
+    qint64 peakBufferedInput() const { return m_listener ? m_listener->stats().peakBufferedInput : 0; }
 
 signals:
     void stopped();

@@ -2,6 +2,7 @@
 // request/response values against a real FileUploadStore in a QTemporaryDir. Every row names
 // the rule (docs/protocol-rules.md) it checks.
 #include "tushandlerfixture.h"
+#include "uploadconcat.h"
 
 #include <QCryptographicHash>
 #include <QFileInfo>
@@ -46,6 +47,7 @@ private slots:
     void refusedParts();
     void finalOverMaxSize();
     void lockedPart();
+    void partLimit();
     void finalWithBaseUrl();
 
 private:
@@ -342,6 +344,7 @@ void tst_ChecksumConcat::refusedParts_data()
     row("CC4 not partial: a final upload", "final;/files/{final}");
     row("CC4 incomplete partial", "final;/files/{a} /files/{incomplete}");
     row("CC4 incomplete partial, absolute", "final;{o}/files/{incomplete}");
+    row("CC4 the same partial twice", "final;/files/{a} /files/{b} /files/{a}");
     row("CC1 final without URLs", "final;");
     row("CC1 final without URLs but spaces", "final;   ");
     row("CC1 final without semicolon", "final /files/{a}");
@@ -434,6 +437,21 @@ void tst_ChecksumConcat::lockedPart()
     QVERIFY(!final.isEmpty());
     QCOMPARE(bytesOf(QString::fromLatin1(final.mid(7))), QByteArray("abcde"));
     QCOMPARE(m_locks.count(), 0);
+}
+
+void tst_ChecksumConcat::partLimit()
+{
+    // At most 128 parts, refused while parsing: before any part is looked up or copied.
+    QByteArrayList urls;
+    for (int i = 0; i < maxConcatParts + 1; ++i)
+        urls << "/files/" + newUploadId().toLatin1();
+    const TusResponse most = send("POST", "/files/", {"Upload-Concat: final;" + urls.mid(0, maxConcatParts).join(' ')});
+    QCOMPARE(most.status, 400);
+    QVERIFY2(most.body.contains("not found"), most.body.constData());  // parsed, then looked up
+    const TusResponse over = send("POST", "/files/", {"Upload-Concat: final;" + urls.join(' ')});
+    QCOMPARE(over.status, 400);
+    QVERIFY2(over.body.contains("at most 128"), over.body.constData());
+    checkHygiene("POST", over);
 }
 
 void tst_ChecksumConcat::finalWithBaseUrl()

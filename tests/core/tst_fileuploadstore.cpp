@@ -24,6 +24,7 @@ private slots:
     void deferredLengthBoundedByMaxSize();
     void declareLength();
     void openFailsOnAFile();
+    void largeDetailsLiveInTheInfoFile();
 };
 
 void tst_FileUploadStore::createAndFind()
@@ -241,6 +242,51 @@ void tst_FileUploadStore::openFailsOnAFile()
     QString error;
     QVERIFY(!store.open(&error));
     QVERIFY(!error.isEmpty());
+}
+
+void tst_FileUploadStore::largeDetailsLiveInTheInfoFile()
+{
+    // Metadata past UploadIndex::maxInlineMetadata, and a final's part list, are not kept in
+    // memory; every way of reading an upload still returns them whole, and no rewrite of the
+    // .info (a declared length, a completion) loses them.
+    const QByteArray metadata = "filename " + QByteArray(8 * 1024, 'x').toBase64() + ",filetype dGV4dC9wbGFpbg==";
+    QString id;
+    {
+        auto store = openStore();
+        UploadInfo info;
+        info.sizeIsDeferred = true;
+        info.metadataHeader = metadata;
+        QCOMPARE(store->create(info), StoreStatus::Ok);
+        id = info.id;
+        QCOMPARE(store->find(id)->metadataHeader, metadata);
+        QCOMPARE(write(*store, id, "ab"), StoreStatus::Ok);
+        {
+            UploadLock lock = m_locks.tryLock(id);
+            QCOMPARE(store->declareLength(id, 4), StoreStatus::Ok);
+        }
+        QCOMPARE(write(*store, id, "cd"), StoreStatus::Ok);  // completes: the .info is rewritten
+        QVERIFY(store->find(id)->isComplete());
+        QCOMPARE(store->find(id)->metadataHeader, metadata);
+
+        UploadInfo final;
+        final.size = 4;
+        final.isFinal = true;
+        final.partialUploads = {newUploadId(), newUploadId()};
+        QCOMPARE(store->create(final), StoreStatus::Ok);
+        QCOMPARE(store->find(final.id)->partialUploads, final.partialUploads);
+    }
+    auto store = openStore();  // nothing cached: read back from the .info files
+    const auto info = store->find(id);
+    QVERIFY(info);
+    QCOMPARE(info->metadataHeader, metadata);
+    QCOMPARE(info->size, qint64(4));
+    QVERIFY(info->isComplete());
+    for (const UploadInfo &session : store->sessions()) {
+        if (session.isFinal)
+            QCOMPARE(session.partialUploads.size(), 2);
+        else
+            QCOMPARE(session.metadataHeader, metadata);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_FileUploadStore)

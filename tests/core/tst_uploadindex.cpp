@@ -1,5 +1,6 @@
 // UploadIndex keeps every field of an UploadInfo through its compact form (16-byte ids,
-// dates as milliseconds, flags in a byte), and refuses ids the store never writes.
+// dates as milliseconds, flags in a byte) but the details it leaves in the .info (metadata
+// past maxInlineMetadata, a final's parts), and refuses ids the store never writes.
 #include "uploadindex.h"
 
 #include <QTest>
@@ -12,6 +13,7 @@ class tst_UploadIndex : public QObject
 
 private slots:
     void roundTripsEveryField();
+    void leavesLargeDetailsElsewhere();
     void refusesOtherIds_data();
     void refusesOtherIds();
     void keysValuesRemove();
@@ -27,7 +29,6 @@ void tst_UploadIndex::roundTripsEveryField()
     info.isPartial = true;
     info.isFinal = false;
     info.metadataHeader = "filename aGVsbG8udHh0,is_confidential";
-    info.partialUploads = {QStringLiteral("a"), QStringLiteral("b")};
     info.createdAt = QDateTime(QDate(2026, 11, 28), QTime(21, 0, 0, 123), Qt::UTC);
     info.lastActivityAt = QDateTime(QDate(2026, 11, 28), QTime(23, 30, 0), Qt::OffsetFromUTC, 3600);  // any zone: same instant
     UploadIndex index;
@@ -41,7 +42,6 @@ void tst_UploadIndex::roundTripsEveryField()
     QCOMPARE(found->isPartial, true);
     QCOMPARE(found->isFinal, false);
     QCOMPARE(found->metadataHeader, info.metadataHeader);
-    QCOMPARE(found->partialUploads, info.partialUploads);
     QCOMPARE(found->createdAt, info.createdAt);
     QCOMPARE(found->lastActivityAt, info.lastActivityAt);
     QVERIFY(!found->completedAt.isValid());
@@ -57,6 +57,41 @@ void tst_UploadIndex::roundTripsEveryField()
     QCOMPARE(found->isPartial, false);
     QCOMPARE(found->isFinal, true);
     QCOMPARE(found->completedAt, info.completedAt);
+}
+
+void tst_UploadIndex::leavesLargeDetailsElsewhere()
+{
+    UploadIndex index;
+    UploadInfo info;
+    info.id = QStringLiteral("0123456789abcdeffedcba9876543210");
+    info.metadataHeader = QByteArray(UploadIndex::maxInlineMetadata, 'm');
+    QVERIFY(index.insert(info));
+    bool elsewhere = true;
+    QCOMPARE(index.find(info.id, &elsewhere)->metadataHeader, info.metadataHeader);
+    QVERIFY(!elsewhere);
+
+    info.metadataHeader += 'm';  // one byte more: left in the .info, and said so
+    QVERIFY(index.insert(info));
+    QCOMPARE(index.find(info.id, &elsewhere)->metadataHeader, QByteArray());
+    QVERIFY(elsewhere);
+
+    info.metadataHeader = "filename eA==";
+    info.isFinal = true;
+    info.partialUploads = {QStringLiteral("0123456789abcdef0123456789abcdef")};
+    QVERIFY(index.insert(info));
+    const auto final = index.find(info.id, &elsewhere);
+    QVERIFY(elsewhere);
+    QVERIFY(final->partialUploads.isEmpty());
+
+    // Progress and a declared length leave the flag alone.
+    QVERIFY(index.setProgress(info.id, 7, info.createdAt, QDateTime()));
+    QVERIFY(index.setLength(info.id, 9));
+    QCOMPARE(index.find(info.id, &elsewhere)->offset, qint64(7));
+    QCOMPARE(index.find(info.id)->size, qint64(9));
+    QVERIFY(elsewhere);
+    QList<bool> flags;
+    QCOMPARE(index.values(&flags).size(), 1);
+    QCOMPARE(flags, QList<bool>{true});
 }
 
 void tst_UploadIndex::refusesOtherIds_data()

@@ -5,6 +5,7 @@
 // scripts written at test time for pre-create (accept, refuse, time out, cannot start, the
 // JSON on stdin) and post-finish (the JSON with Path, after the 204, retried on failure).
 #include "downloadheaders.h"
+#include "hookscripts.h"
 #include "intakefixture.h"
 #include "pipelinedclient.h"
 
@@ -60,18 +61,6 @@ RawResponse exchange(ServerUnderTest &s, const QByteArray &request, int timeoutM
     if (!client.waitForResponses(1, timeoutMs))
         return {};
     return client.responses().constFirst();
-}
-
-// An executable /bin/sh script in dir.
-QString writeScript(const QTemporaryDir &dir, const QString &name, const QByteArray &body)
-{
-    const QString path = dir.filePath(name);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write("#!/bin/sh\n" + body) < 0)
-        return {};
-    file.close();
-    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
-    return path;
 }
 
 QJsonObject readJson(const QString &path)

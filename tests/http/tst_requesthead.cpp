@@ -161,6 +161,12 @@ void tst_RequestHead::verdict_data()
     QTest::addRow("bare LF inside request line") << QByteArray("HEAD /\n HTTP/1.1\r\nHost: x\r\n\r\n") << H << L
                                                  << Status::Invalid << TusError::BareLineFeed << 400;
     QTest::addRow("lone LF first") << QByteArray("\n") << H << L << Status::Invalid << TusError::BareLineFeed << 400;
+    // Found by fuzz_requesthead: a line end at the edge of a field value was trimmed away
+    // as if it were white space; only space and tab are.
+    QTest::addRow("bare LF ending a field value") << QByteArray("HEAD / HTTP/1.1\r\nHost: x\n\r\n\r\n") << H << L
+                                                  << Status::Invalid << TusError::MalformedHeader << 400;
+    QTest::addRow("lone CR ending a field value") << QByteArray("HEAD / HTTP/1.1\r\nHost: x\r\r\n\r\n") << H << L
+                                                  << Status::Invalid << TusError::MalformedHeader << 400;
 }
 
 void tst_RequestHead::verdict()

@@ -4,6 +4,7 @@
 // everything pipelined before it and before everything after it; a client gone meanwhile
 // keeps its bytes; a stop delivers the answers of work already done.
 #include "intakefixture.h"
+#include "racepoints.h"
 #include "pipelinedclient.h"
 
 #include <QSemaphore>
@@ -87,6 +88,7 @@ private slots:
     void stopAnswersWhatWaitedBehindAJob();
     void slowCommitStallsNoOtherConnection();
     void clientGoneDuringCommitKeepsItsBytes();
+    void finalsAssembleBesideOtherUploads();
 };
 
 void tst_StorageQueue::slowCreationStallsNoOtherConnection()
@@ -239,6 +241,59 @@ void tst_StorageQueue::clientGoneDuringCommitKeepsItsBytes()
     syncGate.mayGo.release(2);
     QTRY_COMPARE(s.offset(path), qint64(6));
     QCOMPARE(s.storedBytes(path), QByteArray("abcdef"));
+}
+
+void tst_StorageQueue::finalsAssembleBesideOtherUploads()
+{
+    // Final uploads are assembled one at a time on a worker of their own. With as many
+    // finals stuck mid-copy as there are storage workers (and more), a creation and a commit
+    // of other uploads are still answered: no copy holds up the shared workers.
+    ServerUnderTest s;
+    QVERIFY(s.start());
+    QSemaphore entered, mayGo;
+    setRaceHookForTesting([&](RacePoint point, const QString &) {
+        if (point != RacePoint::ConcatBetweenParts)
+            return;
+        entered.release();
+        mayGo.tryAcquire(1, 20000);
+    });
+    constexpr int finals = 5;  // more than the storage queue's 2-4 workers
+    QByteArrayList parts;  // two for each final: no final waits for another's part locks
+    for (int i = 0; i < 2 * finals; ++i) {
+        PipelinedClient creator;
+        QVERIFY(creator.connectTo(s.port()));
+        creator.sendRequest("POST /files/ HTTP/1.1\r\n" + wire::hostAndVersion + wire::octets
+                            + "Upload-Concat: partial\r\nUpload-Length: 3\r\nContent-Length: 3\r\n\r\nabc");
+        QVERIFY(creator.waitForResponses(1));
+        QCOMPARE(creator.responses().constFirst().status, 201);
+        parts << pathOf(creator.responses().constFirst());
+    }
+    std::vector<std::unique_ptr<PipelinedClient>> assemblers;
+    for (int i = 0; i < finals; ++i) {
+        assemblers.push_back(std::make_unique<PipelinedClient>());
+        QVERIFY(assemblers.back()->connectTo(s.port()));
+        assemblers.back()->sendRequest("POST /files/ HTTP/1.1\r\n" + wire::hostAndVersion + "Upload-Concat: final;"
+                                       + parts.mid(2 * i, 2).join(' ') + "\r\nContent-Length: 0\r\n\r\n");
+    }
+    QVERIFY(assemblers.front()->waitUntil([&] { return entered.available() > 0; }));
+
+    const QByteArray other = s.createUpload(5);
+    PipelinedClient client;
+    QVERIFY(client.connectTo(s.port()));
+    client.sendRequest(wire::post(10));
+    client.sendRequest(wire::patch(other, 0, "hello"));
+    QVERIFY(client.waitForResponses(2, 5000));
+    QCOMPARE(client.responses().at(0).status, 201);
+    QCOMPARE(client.responses().at(1).status, 204);
+    QCOMPARE(entered.available(), 1);  // one final at a time
+
+    mayGo.release(finals);
+    for (const auto &assembler : assemblers) {
+        QVERIFY(assembler->waitForResponses(1, 20000));
+        QCOMPARE(assembler->responses().constFirst().status, 201);
+        QCOMPARE(s.storedBytes(pathOf(assembler->responses().constFirst())), QByteArray("abcabc"));
+    }
+    setRaceHookForTesting({});
 }
 
 QTEST_GUILESS_MAIN(tst_StorageQueue)

@@ -18,6 +18,7 @@ private slots:
     void badFlagsExitWithStatus2();
     void unusableDirectoryExitsWithStatus1();
     void takenPortExitsWithStatus1();
+    void secondServerOnADirectoryExitsWithStatus1();
     void helpAndVersion();
     void sigtermLetsAnUploadInFlightFinish();
     void secondSigtermCommitsWhatArrived();
@@ -106,6 +107,31 @@ void tst_Qtusd::takenPortExitsWithStatus1()
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), 1);
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QString::number(occupant.serverPort())));
+}
+
+void tst_Qtusd::secondServerOnADirectoryExitsWithStatus1()
+{
+    // Two servers on one directory would each keep their own index and locks and accept the
+    // same offset twice: the second one refuses to start, naming the directory and the pid.
+    QTemporaryDir dir;
+    Running first = startServer(dir.path());
+    QVERIFY(first.port != 0);
+    QProcess second;
+    second.start(binary(), {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--dir"), dir.path()});
+    QVERIFY(second.waitForFinished(10000));
+    QCOMPARE(second.exitCode(), 1);
+    const QString err = QString::fromUtf8(second.readAllStandardError());
+    QVERIFY2(err.contains(dir.path()), qPrintable(err));
+    QVERIFY2(err.contains(QStringLiteral("pid %1").arg(first.process->processId())), qPrintable(err));
+    QVERIFY(second.readAllStandardOutput().isEmpty());  // never said it was listening
+    QVERIFY(!createUpload(first.port, 10).isEmpty());   // the first one serves on
+    // Once the first one is gone, however it went, the directory is free again.
+    first.process->kill();
+    QVERIFY(first.process->waitForFinished(10000));
+    Running third = startServer(dir.path());
+    QVERIFY(third.port != 0);
+    ::kill(pid_t(third.process->processId()), SIGTERM);
+    QVERIFY(third.process->waitForFinished(10000));
 }
 
 void tst_Qtusd::helpAndVersion()
