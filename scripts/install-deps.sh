@@ -5,12 +5,13 @@ set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-httpserver-dev qt6-websockets-dev   # HttpServer's CMake package needs WebSockets
+    qt6-base-dev
     libgl-dev                                           # Qt6Gui's CMake package wants OpenGL headers
     libsimdjson-dev                                     # reading .info files at startup (uploadinfoscan.h)
 )
 if [ "${QTUS_TEST_DEPS:-0}" = 1 ]; then
     packages+=(curl python3 python3-tuspy)
+    packages+=(prometheus)                 # promtool checks GET /metrics (tests/process/tst_adminapi.cpp)
     packages+=(clang libclang-rt-14-dev)   # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -1,5 +1,6 @@
 // qtusd: the headless tus server. Parses the command line, runs UploadServer until SIGTERM
 // or SIGINT, and maps failures to exit codes (2: bad command line, 1: cannot start).
+#include "adminserver.h"
 #include "logging.h"
 #include "serverconfig.h"
 #include "uploadserver.h"
@@ -8,6 +9,7 @@
 #include <QSocketNotifier>
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -67,6 +69,7 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("qtusd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(QTUS_VERSION));
+    qtus::installLogHandler({config.logFormat, config.logLevel});
     raiseFileLimit();
 
     qtus::UploadServer server(config);
@@ -74,6 +77,14 @@ int main(int argc, char *argv[])
     if (!server.start(&error)) {
         std::fprintf(stderr, "qtusd: %s\n", qPrintable(error));
         return 1;
+    }
+    std::unique_ptr<qtus::AdminServer> admin;
+    if (!config.adminHost.isEmpty()) {
+        admin = std::make_unique<qtus::AdminServer>(server);
+        if (!admin->start(&error)) {
+            std::fprintf(stderr, "qtusd: %s\n", qPrintable(error));
+            return 1;
+        }
     }
 
     // Signals arrive on a socketpair so the handler runs in the event loop, not in the
@@ -103,6 +114,8 @@ int main(int argc, char *argv[])
     std::signal(SIGPIPE, SIG_IGN);
 
     std::fprintf(stdout, "qtusd listening on %s\n", qPrintable(server.url().toString()));
+    if (admin)
+        std::fprintf(stdout, "qtusd admin on %s\n", qPrintable(admin->url().toString()));
     std::fflush(stdout);
     return app.exec();
 }

@@ -1,6 +1,7 @@
 #include "serverconfig.h"
 
 #include <QCommandLineParser>
+#include <QHash>
 #include <QProcess>
 #include <QRegularExpression>
 
@@ -35,6 +36,11 @@ struct Options
     QCommandLineOption hookPreCreate{QStringLiteral("hook-pre-create"), QStringLiteral("Command run before an upload is created (JSON on stdin); non-zero exit refuses it with 403."), QStringLiteral("command")};
     QCommandLineOption hookPostFinish{QStringLiteral("hook-post-finish"), QStringLiteral("Command run after an upload completes (JSON on stdin); failures are logged and retried."), QStringLiteral("command")};
     QCommandLineOption hookTimeout{QStringLiteral("hook-timeout"), QStringLiteral("Time limit for the pre-create hook; past it the upload is refused with 503 (default 5s)."), QStringLiteral("duration")};
+    QCommandLineOption adminListen{QStringLiteral("admin-listen"), QStringLiteral("Serve the admin API (docs/admin-api.md) on HOST:PORT; off by default."), QStringLiteral("host:port")};
+    QCommandLineOption adminTokenFile{QStringLiteral("admin-token-file"), QStringLiteral("The admin API's bearer token; created with a random token if missing (default <dir>/.qtus-admin-token)."), QStringLiteral("path")};
+    QCommandLineOption logFormat{QStringLiteral("log-format"), QStringLiteral("'text' (default): a timestamp and a level on every line; 'json': one JSON object per line."), QStringLiteral("text|json")};
+    QCommandLineOption logLevel{QStringLiteral("log-level"), QStringLiteral("error, warning, info (default) or debug."), QStringLiteral("level")};
+    QCommandLineOption accessLog{QStringLiteral("access-log"), QStringLiteral("'on' (default): one line per request at info level; 'off'."), QStringLiteral("on|off")};
     QCommandLineOption fsync{QStringLiteral("fsync"), QStringLiteral("'always': acknowledge a PATCH only after its bytes are on disk (default); 'never': skip fsync."), QStringLiteral("always|never")};
 };
 
@@ -65,7 +71,8 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
     parser.addOptions({o.host, o.port, o.basePath, o.dir, o.maxSize, o.expireAfter, o.cleanupInterval,
                        o.keepCompleted, o.orphanGrace, o.shutdownTimeout, o.fsync, o.maxHeaderSize, o.idleTimeout,
                        o.readTimeout, o.releaseStalledAfter, o.maxConnections, o.corsOrigins, o.behindProxy, o.baseUrl, o.disableDownload,
-                       o.hookPreCreate, o.hookPostFinish, o.hookTimeout});
+                       o.hookPreCreate, o.hookPostFinish, o.hookTimeout, o.adminListen, o.adminTokenFile, o.logFormat,
+                       o.logLevel, o.accessLog});
 
     auto error = [&result](const QString &text) {
         result.outcome = ConfigParseResult::Outcome::Error;
@@ -204,6 +211,49 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
             c.fsync = FsyncPolicy::Never;
         else
             return error(badValue(QStringLiteral("fsync"), v, QStringLiteral("expected 'always' or 'never'")));
+    }
+    if (parser.isSet(o.adminListen)) {
+        const QString v = value(o.adminListen);
+        const qsizetype colon = v.lastIndexOf(QLatin1Char(':'));
+        QString host = colon > 0 ? v.left(colon) : QString();
+        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+            host = host.mid(1, host.size() - 2);  // [::1]:1081
+        bool ok = false;
+        const uint port = colon > 0 ? v.mid(colon + 1).toUInt(&ok) : 0;
+        if (!ok || port > 65535 || (!isIpAddress(host) && host != QLatin1String("localhost")))
+            return error(badValue(QStringLiteral("admin-listen"), v, QStringLiteral("expected HOST:PORT such as 127.0.0.1:1081")));
+        c.adminHost = host;
+        c.adminPort = quint16(port);
+    }
+    if (parser.isSet(o.adminTokenFile)) {
+        c.adminTokenFile = value(o.adminTokenFile);
+        if (c.adminTokenFile.isEmpty())
+            return error(badValue(QStringLiteral("admin-token-file"), c.adminTokenFile, QStringLiteral("empty path")));
+    }
+    if (parser.isSet(o.logFormat)) {
+        const QString v = value(o.logFormat);
+        if (v == QLatin1String("text"))
+            c.logFormat = LogFormat::Text;
+        else if (v == QLatin1String("json"))
+            c.logFormat = LogFormat::Json;
+        else
+            return error(badValue(QStringLiteral("log-format"), v, QStringLiteral("expected 'text' or 'json'")));
+    }
+    if (parser.isSet(o.logLevel)) {
+        static const QHash<QString, LogLevel> levels{{QStringLiteral("error"), LogLevel::Error},
+                                                     {QStringLiteral("warning"), LogLevel::Warning},
+                                                     {QStringLiteral("info"), LogLevel::Info},
+                                                     {QStringLiteral("debug"), LogLevel::Debug}};
+        const QString v = value(o.logLevel);
+        if (!levels.contains(v))
+            return error(badValue(QStringLiteral("log-level"), v, QStringLiteral("expected error, warning, info or debug")));
+        c.logLevel = levels.value(v);
+    }
+    if (parser.isSet(o.accessLog)) {
+        const QString v = value(o.accessLog);
+        if (v != QLatin1String("on") && v != QLatin1String("off"))
+            return error(badValue(QStringLiteral("access-log"), v, QStringLiteral("expected 'on' or 'off'")));
+        c.accessLog = v == QLatin1String("on");
     }
     return result;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The server's configuration as a value, and the one command-line parser that qtusd and
 // qtus-admin share. Parsing never exits the process: the caller decides what to print.
+#include "logging.h"
 #include "units.h"
 
 #include <QString>
@@ -40,6 +41,14 @@ struct ServerConfig
     QStringList hookPreCreate;                     // program and arguments, split once at startup
     QStringList hookPostFinish;
     Duration hookTimeout = std::chrono::seconds(5);
+    // The admin API (docs/admin-api.md): off while adminHost is empty.
+    QString adminHost;
+    quint16 adminPort = 0;
+    QString adminTokenFile;                        // empty: <dir>/.qtus-admin-token
+    // Logs
+    LogFormat logFormat = LogFormat::Text;
+    LogLevel logLevel = LogLevel::Info;
+    bool accessLog = true;
 };
 
 struct ConfigParseResult

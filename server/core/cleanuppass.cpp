@@ -176,7 +176,9 @@ void CleanupPass::removeUpload(const QString &id)
     }
     qint64 freed = 0;
     QString why;
-    const StoreStatus status = m_store.remove(id, &freed, &why);
+    const SessionState state = current->stateAt(m_now, m_policy.expireAfter);
+    const StoreStatus status = m_store.remove(id, &freed, &why,
+                                              state == SessionState::Expired ? RemovalReason::Expired : RemovalReason::Removed);
     m_report.bytesFreed += freed;
     if (status == StoreStatus::Ok) {
         ++m_report.removed;
@@ -214,7 +216,7 @@ void CleanupPass::considerUnindexedUpload(const QString &id)
     if (!isDue(*upload, m_now, m_policy))
         return;
     qint64 freed = 0;
-    const StoreStatus status = m_store.remove(id, &freed, &why);
+    const StoreStatus status = m_store.remove(id, &freed, &why, RemovalReason::Expired);
     m_report.bytesFreed += freed;
     if (status == StoreStatus::Ok || status == StoreStatus::NotFound)  // NotFound: not indexed, as expected
         ++m_report.removed;

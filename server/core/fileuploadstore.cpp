@@ -33,6 +33,7 @@ FileUploadStore::FileUploadStore(const QString &directory, FsyncPolicy fsync, Du
       m_clock(clock)
 {
     qRegisterMetaType<qtus::UploadInfo>();
+    qRegisterMetaType<qtus::RemovalReason>();
 }
 
 QString FileUploadStore::dataPath(const QString &id) const { return m_dir + QLatin1Char('/') + id; }
@@ -70,6 +71,12 @@ int FileUploadStore::count() const
 {
     QMutexLocker lock(&m_mutex);
     return int(m_index.size());
+}
+
+UploadIndex::StateTotals FileUploadStore::stateTotals(const QDateTime &now) const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_index.stateTotals(now.toMSecsSinceEpoch(), m_expireAfter.count());
 }
 
 qint64 FileUploadStore::storedBytes() const

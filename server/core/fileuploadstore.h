@@ -23,6 +23,10 @@
 
 namespace qtus {
 
+// Why an upload went: its client (or an admin) terminated it, the cleanup removed it as
+// expired, or it was removed for another reason (--keep-completed, a creation that failed).
+enum class RemovalReason { Terminated, Expired, Removed };
+
 class FileUploadStore final : public QObject
 {
     Q_OBJECT
@@ -46,6 +50,7 @@ public:
     QList<UploadInfo> sessions() const;
     int count() const;
     qint64 storedBytes() const;
+    UploadIndex::StateTotals stateTotals(const QDateTime &now) const;
 
     // Fills in id and timestamps and writes the .info (and, for a length of 0, the empty data file).
     StoreStatus create(UploadInfo &info);
@@ -58,8 +63,8 @@ public:
     StoreStatus commit(UploadWriter &writer, UploadInfo *after = nullptr);
     // creation-defer-length: sets the length once. The caller holds the upload's lock.
     StoreStatus declareLength(const QString &id, qint64 length, UploadInfo *after = nullptr);
-    // Deletes both files. The caller holds the upload's lock.
-    StoreStatus remove(const QString &id, qint64 *bytesFreed = nullptr);
+    // Deletes both files. The caller holds the upload's lock. reason: what uploadRemoved says.
+    StoreStatus remove(const QString &id, qint64 *bytesFreed = nullptr, RemovalReason reason = RemovalReason::Terminated);
 
     // --- For the cleanup pass (cleanuppass.h), which calls these from its worker thread. ---
     // Every indexed id. Copies no UploadInfo, so it holds the mutex (and stalls lookups) for
@@ -77,7 +82,7 @@ public:
     // remove() that says why it failed, and does not log (the caller reports it). On success
     // uploadRemoved is emitted from the calling thread, so a cleanup worker emits it there:
     // receivers in other threads get it queued (AutoConnection), never a direct call.
-    StoreStatus remove(const QString &id, qint64 *bytesFreed, QString *why);
+    StoreStatus remove(const QString &id, qint64 *bytesFreed, QString *why, RemovalReason reason);
     // Deletes one file of an upload the index does not know (an orphan) or a stale temp file.
     // Refuses anything but a regular file; never follows a symlink. The caller holds the
     // upload's lock and has checked the file's age.
@@ -87,7 +92,7 @@ signals:
     void uploadCreated(const qtus::UploadInfo &info);
     void uploadProgress(const QString &id, qint64 offset);
     void uploadCompleted(const qtus::UploadInfo &info);
-    void uploadRemoved(const QString &id);
+    void uploadRemoved(const QString &id, qtus::RemovalReason reason);
 
 private:
     static constexpr char infoSuffix[] = ".info";
@@ -117,3 +122,5 @@ private:
 };
 
 } // namespace qtus
+
+Q_DECLARE_METATYPE(qtus::RemovalReason)

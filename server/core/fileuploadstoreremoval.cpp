@@ -13,12 +13,12 @@
 
 namespace qtus {
 
-StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed)
+StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, RemovalReason reason)
 {
-    return remove(id, bytesFreed, nullptr);
+    return remove(id, bytesFreed, nullptr, reason);
 }
 
-StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, QString *why)
+StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, QString *why, RemovalReason reason)
 {
     // The .info goes to its temp name first: from then on no restart takes the upload for one
     // no byte has reached (a .info without data file). If the bytes then cannot be removed,
@@ -71,7 +71,7 @@ StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, QStri
     if (bytesFreed)
         *bytesFreed = freed;
     if (known)
-        emit uploadRemoved(id);
+        emit uploadRemoved(id, reason);
     return known ? StoreStatus::Ok : StoreStatus::NotFound;
 }
 

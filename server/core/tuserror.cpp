@@ -72,6 +72,7 @@ QByteArray statusReasonPhrase(int status)
     case 204: return QByteArrayLiteral("No Content");
     case 206: return QByteArrayLiteral("Partial Content");
     case 400: return QByteArrayLiteral("Bad Request");
+    case 401: return QByteArrayLiteral("Unauthorized");
     case 403: return QByteArrayLiteral("Forbidden");
     case 404: return QByteArrayLiteral("Not Found");
     case 405: return QByteArrayLiteral("Method Not Allowed");

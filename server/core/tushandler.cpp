@@ -441,7 +441,7 @@ TusResponse TusHandler::finishBody(PendingBody &body, bool bodyComplete)
         // space until it expires.
         if (r.status == 201) {
             if (UploadLock lock = m_locks.tryLock(id); lock.isHeld())
-                m_store.remove(id);
+                m_store.remove(id, nullptr, RemovalReason::Removed);
         }
         r = errorResponse(storeError(status));
     } else {
@@ -462,7 +462,7 @@ TusResponse TusHandler::failBody(PendingBody &body, TusError error)
         const QString id = body.writer.id();
         body.writer = UploadWriter();
         if (UploadLock lock = m_locks.tryLock(id); lock.isHeld())
-            m_store.remove(id);
+            m_store.remove(id, nullptr, RemovalReason::Removed);
     } else {
         finishBody(body, false);
     }

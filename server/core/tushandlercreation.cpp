@@ -170,7 +170,7 @@ TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &
                 status = committed;
         }
         if (status != StoreStatus::Ok) {
-            m_store.remove(info.id);  // a half-assembled final upload helps nobody
+            m_store.remove(info.id, nullptr, RemovalReason::Removed);  // a half-assembled final upload helps nobody
             return errorResponse(storeError(status));
         }
     }

@@ -144,7 +144,9 @@ void UploadHooks::runPreCreate(const UploadInfo &planned, const QString &remoteA
     job.command = m_preCreate;
     job.input = QJsonDocument(uploadEvent("pre-create", planned, remoteAddress)).toJson(QJsonDocument::Compact);
     job.timeout = m_timeout;
-    job.finished = [guard, done, id](const Outcome &outcome) {
+    job.finished = [this, guard, done, id](const Outcome &outcome) {
+        if (m_metrics)
+            m_metrics->countHook(ServerMetrics::Hook::PreCreate, !outcome.ok || outcome.exitCode != 0);
         if (!guard)
             return;
         HookVerdict verdict;
@@ -180,6 +182,8 @@ void UploadHooks::runPostFinishAttempt(const QJsonObject &event, int attempt)
     job.input = QJsonDocument(event).toJson(QJsonDocument::Compact);
     job.timeout = std::max(m_timeout, Duration(std::chrono::seconds(30)));
     job.finished = [this, event, attempt, id](const Outcome &outcome) {
+        if (m_metrics)
+            m_metrics->countHook(ServerMetrics::Hook::PostFinish, !outcome.ok || outcome.exitCode != 0);
         if (outcome.ok && outcome.exitCode == 0)
             return;
         const QString why = outcome.timedOut ? QStringLiteral("timed out")

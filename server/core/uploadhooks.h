@@ -18,6 +18,7 @@
 //
 // Threads: lives on the event-loop thread and is called only there.
 #include "precreateapproval.h"
+#include "servermetrics.h"
 #include "units.h"
 #include "uploadinfo.h"
 
@@ -64,6 +65,7 @@ public:
                       std::function<void(const HookVerdict &)> done);
     void runPostFinish(const QJsonObject &event);
     int running() const { return m_running; }
+    void setMetrics(ServerMetrics *metrics) { m_metrics = metrics; }  // hook runs and failures
     int queued() const { return int(m_queue.size()); }
 
     static QJsonObject uploadEvent(const char *type, const UploadInfo &info, const QString &remoteAddress);
@@ -99,6 +101,7 @@ private:
     const Duration m_timeout;
     int m_running = 0;
     std::deque<Job> m_queue;
+    ServerMetrics *m_metrics = nullptr;
 };
 
 } // namespace qtus

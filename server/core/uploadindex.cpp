@@ -180,6 +180,22 @@ QStringList UploadIndex::keys() const
     return ids;
 }
 
+UploadIndex::StateTotals UploadIndex::stateTotals(qint64 nowMs, qint64 expireAfterMs) const
+{
+    // The same rule as UploadInfo::stateAt(), on the compact fields.
+    StateTotals totals;
+    for (const Entry &e : m_entries) {
+        SessionState state = SessionState::Active;
+        if (!(e.flags & SizeIsDeferred) && e.offset >= e.size)
+            state = SessionState::Completed;
+        else if (e.lastActivityMs == invalidDate || nowMs >= e.lastActivityMs + expireAfterMs)
+            state = SessionState::Expired;
+        ++totals.count[std::size_t(state)];
+        totals.bytes[std::size_t(state)] += e.offset;
+    }
+    return totals;
+}
+
 qint64 UploadIndex::totalOffset() const
 {
     qint64 total = 0;

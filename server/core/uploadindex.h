@@ -11,6 +11,8 @@
 
 #include <QHash>
 
+#include <array>
+
 #include <cstdlib>
 #include <utility>
 #include <optional>
@@ -40,6 +42,14 @@ public:
     QList<UploadInfo> values(QList<bool> *detailsElsewhere = nullptr) const;
     QStringList keys() const;
     qint64 totalOffset() const;
+    // Uploads and their stored bytes per SessionState at a moment, without building an
+    // UploadInfo for each (the admin API's counts and /metrics).
+    struct StateTotals
+    {
+        std::array<qint64, 3> count{};  // indexed by SessionState
+        std::array<qint64, 3> bytes{};
+    };
+    StateTotals stateTotals(qint64 nowMs, qint64 expireAfterMs) const;
 
 private:
     struct Key

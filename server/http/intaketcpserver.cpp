@@ -7,16 +7,11 @@
 
 namespace qtus {
 
-IntakeTcpServer::IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, StorageQueue *storage, StorageQueue *assembly,
-                                 const IntakeLimits &limits, int maxConnections, QObject *parent)
-    : QTcpServer(parent),
-      m_handler(handler),
-      m_hooks(hooks),
-      m_storage(storage),
-      m_assembly(assembly),
-      m_limits(limits),
-      m_maxConnections(maxConnections)
+IntakeTcpServer::IntakeTcpServer(const IntakeServices &services, const IntakeLimits &limits, int maxConnections,
+                                 QObject *parent)
+    : QTcpServer(parent), m_services(services), m_limits(limits), m_maxConnections(maxConnections)
 {
+    m_services.stats = &m_stats;
     connect(this, &QTcpServer::newConnection, this, &IntakeTcpServer::acceptAll);
 }
 
@@ -31,7 +26,7 @@ void IntakeTcpServer::acceptAll()
         // The socket stays a child of this server (a stop closes it with the listener); it
         // goes when the peer has gone.
         connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        auto *intake = new UploadIntake(socket, m_handler, m_hooks, m_limits, m_storage, m_assembly, &m_stats);
+        auto *intake = new UploadIntake(socket, m_services, m_limits);
         connect(intake, &QObject::destroyed, this, [this] { --m_connections; });
     }
 }

@@ -15,8 +15,8 @@ class IntakeTcpServer final : public QTcpServer
     Q_DISABLE_COPY_MOVE(IntakeTcpServer)
 
 public:
-    IntakeTcpServer(TusHandler &handler, UploadHooks *hooks, StorageQueue *storage, StorageQueue *assembly,
-                    const IntakeLimits &limits, int maxConnections, QObject *parent = nullptr);
+    // services.stats is this server's own (stats()).
+    IntakeTcpServer(const IntakeServices &services, const IntakeLimits &limits, int maxConnections, QObject *parent = nullptr);
     int connectionCount() const { return m_connections; }
     const IntakeStats &stats() const { return m_stats; }
 
@@ -24,10 +24,7 @@ private:
     void acceptAll();
     void refuse(QTcpSocket *socket);
 
-    TusHandler &m_handler;
-    UploadHooks *m_hooks;
-    StorageQueue *m_storage;
-    StorageQueue *m_assembly;
+    IntakeServices m_services;
     const IntakeLimits m_limits;
     const int m_maxConnections;
     int m_connections = 0;

@@ -20,10 +20,11 @@ namespace {
 constexpr int drainMs = 2000;
 } // namespace
 
-UploadIntake::UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
-                           StorageQueue *storage, StorageQueue *assembly, IntakeStats *stats)
-    : m_socket(socket), m_handler(handler), m_hooks(hooks), m_storage(storage), m_assembly(assembly ? assembly : storage),
-      m_limits(limits), m_maxBuffered(qMax<qint64>(maxBufferedInput, limits.head.maxHeaderSize)), m_stats(stats),
+UploadIntake::UploadIntake(QTcpSocket *socket, const IntakeServices &services, const IntakeLimits &limits)
+    : m_socket(socket), m_handler(*services.handler), m_hooks(services.hooks), m_storage(services.storage),
+      m_assembly(services.assembly ? services.assembly : services.storage), m_stats(services.stats),
+      m_metrics(services.metrics), m_accessLog(services.accessLog), m_limits(limits),
+      m_maxBuffered(qMax<qint64>(maxBufferedInput, limits.head.maxHeaderSize)),
       m_remoteAddress(socket->peerAddress().toString()), m_decoder(limits.head.maxHeaderSize)
 {
     socket->setReadBufferSize(socketBufferSize);
@@ -99,11 +100,13 @@ void UploadIntake::processHead()
     if (parsed.status == HeadParseResult::Status::Invalid) {
         qCDebug(lcHttp) << "rejecting request head:" << describe(parsed.error).reason;
         m_in.clear();
+        beginExchange("-", "-");
         fail(parsed.error);
         return;
     }
     const RequestHead &head = parsed.head;
     m_in.remove(0, head.size);
+    beginExchange(head.method, head.path);
     const TusRequest request = toTusRequest(head);
     // The one routing decision; the handler dispatches on the same value.
     const TusHandler::Route route = m_handler.route(request);
@@ -282,8 +285,12 @@ void UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
     if (size > 0)
         m_sinceBodyBytes.start();
     UploadWriter &writer = m_body->writer;
+    ServerMetrics *metrics = m_metrics;
     if (!m_chunked) {
         const qint64 n = qMin(size, m_bodyLeft);
+        m_exchange.bytesIn += n;
+        if (metrics)
+            metrics->addBytesReceived(n);
         const StoreStatus status = writer.append(data, n);
         m_bodyLeft -= n;
         *consumed = n;
@@ -295,7 +302,12 @@ void UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
             finishBody(std::nullopt);
         return;
     }
-    const auto sink = [&writer](const char *bytes, qint64 n) { return writer.append(bytes, n) == StoreStatus::Ok; };
+    const auto sink = [this, &writer, metrics](const char *bytes, qint64 n) {
+        m_exchange.bytesIn += n;
+        if (metrics)
+            metrics->addBytesReceived(n);
+        return writer.append(bytes, n) == StoreStatus::Ok;
+    };
     const ChunkedDecoder::Result result = m_decoder.feed(data, size, sink);
     *consumed = result.consumed;
     if (result.status == ChunkedDecoder::Status::Error) {
@@ -419,13 +431,51 @@ void UploadIntake::respond(const TusResponse &response, bool headRequest, bool c
         respond(TusHandler::errorResponse(TusError::StorageFailure), false, close);
         return;
     }
+    QByteArray bytes;
     if (!close) {
-        m_socket->write(serializeResponse(response, headRequest));
-        return;
+        bytes = serializeResponse(response, headRequest);
+    } else {
+        TusResponse closing = response;
+        closing.setHeader("Connection", "close");
+        bytes = serializeResponse(closing, headRequest);
     }
-    TusResponse closing = response;
-    closing.setHeader("Connection", "close");
-    m_socket->write(serializeResponse(closing, headRequest));
+    m_socket->write(bytes);
+    endExchange(response.status, bytes.size() + (fileFollows ? response.bodyFileLength : 0));
+}
+
+void UploadIntake::beginExchange(const QByteArray &method, const QByteArray &path)
+{
+    m_exchange.open = true;
+    m_exchange.method = method;
+    m_exchange.path = path;
+    m_exchange.bytesIn = 0;
+    m_exchange.since.start();
+    if (m_metrics)
+        m_metrics->countRequest(method);
+}
+
+void UploadIntake::endExchange(int status, qint64 bytesOut)
+{
+    if (!m_exchange.open)
+        return;
+    m_exchange.open = false;
+    const qint64 nanos = m_exchange.since.nsecsElapsed();
+    if (m_metrics && status > 0)
+        m_metrics->countResponse(status, std::chrono::nanoseconds(nanos));
+    if (m_accessLog && lcAccess().isInfoEnabled()) {
+        // No query string and no header values: ids are fine to log, metadata is not.
+        // Status 0: the request ended without an answer (the client went, a timeout).
+        logRecord(lcAccess(), QtInfoMsg,
+                  QStringLiteral("%1 %2 %3").arg(QLatin1String(m_exchange.method), QLatin1String(m_exchange.path),
+                                                 status > 0 ? QString::number(status) : QStringLiteral("-")),
+                  QJsonObject{{QStringLiteral("method"), QLatin1String(m_exchange.method)},
+                              {QStringLiteral("path"), QLatin1String(m_exchange.path)},
+                              {QStringLiteral("status"), status},
+                              {QStringLiteral("bytesIn"), m_exchange.bytesIn},
+                              {QStringLiteral("bytesOut"), bytesOut},
+                              {QStringLiteral("durationMs"), double(nanos / 1000) / 1000.0},
+                              {QStringLiteral("remote"), m_remoteAddress}});
+    }
 }
 
 void UploadIntake::fail(TusError error)
@@ -469,6 +519,7 @@ void UploadIntake::commitInterrupted(const char *why)
     m_handler.finishBody(*m_body, false);  // commits what arrived (rule P7)
     m_body.reset();
     qCInfo(lcHttp).noquote() << why << "mid-body; kept" << kept << "bytes of upload" << id;
+    endExchange(0, 0);  // no answer went out
 }
 
 TusRequest UploadIntake::toTusRequest(const RequestHead &head) const

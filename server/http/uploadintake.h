@@ -26,6 +26,7 @@
 #include "chunkeddecoder.h"
 #include "storagequeue.h"
 #include "requesthead.h"
+#include "servermetrics.h"
 #include "tushandler.h"
 #include "uploadhooks.h"
 
@@ -56,6 +57,18 @@ struct IntakeStats
     qint64 peakBufferedInput = 0;  // the most input one connection held at once (socket + intake)
 };
 
+// What an intake works with, shared by every connection of a listener.
+struct IntakeServices
+{
+    TusHandler *handler = nullptr;
+    UploadHooks *hooks = nullptr;         // nullptr when no pre-create hook is configured
+    StorageQueue *storage = nullptr;      // creations and commits (nullptr: on the event loop)
+    StorageQueue *assembly = nullptr;     // final uploads' copies (nullptr: storage)
+    IntakeStats *stats = nullptr;
+    ServerMetrics *metrics = nullptr;     // requests, answers, durations, bytes (may be nullptr)
+    bool accessLog = false;               // one qtus.access line per request
+};
+
 class UploadIntake final : public QObject
 {
     Q_OBJECT
@@ -63,11 +76,7 @@ class UploadIntake final : public QObject
 
 public:
     // Attaches to socket and deletes itself when the socket is destroyed.
-    // hooks: nullptr when no pre-create hook is configured. storage: where creations and
-    // commits run, assembly: where final uploads are assembled (nullptr: here, on the
-    // event-loop thread).
-    UploadIntake(QTcpSocket *socket, TusHandler &handler, UploadHooks *hooks, const IntakeLimits &limits,
-                 StorageQueue *storage = nullptr, StorageQueue *assembly = nullptr, IntakeStats *stats = nullptr);
+    UploadIntake(QTcpSocket *socket, const IntakeServices &services, const IntakeLimits &limits);
     ~UploadIntake() override;
 
     // Largest read from the socket at once (body bytes and downloads).
@@ -114,14 +123,30 @@ private:
     QPointer<UploadHooks> m_hooks;
     StorageQueue *m_storage;
     StorageQueue *m_assembly;
+    IntakeStats *m_stats;
+    ServerMetrics *m_metrics;
+    const bool m_accessLog;
     const IntakeLimits m_limits;
     const qint64 m_maxBuffered;  // m_in's bound: maxBufferedInput, or the head limit if larger
-    IntakeStats *m_stats;
     const QString m_remoteAddress;  // formatted once: every request carries it
     State m_state = State::Head;
     QByteArray m_in;             // bytes read but not yet used (a partial head, pipelined requests)
     QByteArray m_chunk;          // read buffer for body bytes
     bool m_processing = false;
+
+    // The request being answered, for the metrics and the access log (one at a time: a
+    // connection answers in order).
+    struct Exchange
+    {
+        bool open = false;
+        QByteArray method;
+        QByteArray path;
+        QElapsedTimer since;  // from its head
+        qint64 bytesIn = 0;
+    };
+    Exchange m_exchange;
+    void beginExchange(const QByteArray &method, const QByteArray &path);
+    void endExchange(int status, qint64 bytesOut);
 
     // The request whose body is streaming.
     std::optional<PendingBody> m_body;

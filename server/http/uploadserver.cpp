@@ -31,6 +31,20 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
       m_scheduler(m_store, m_locks, m_clock, cleanupPolicy(config)),
       m_hooks(config.hookPreCreate, config.hookPostFinish, config.hookTimeout)
 {
+    m_hooks.setMetrics(&m_metrics);
+    // Upload events for the metrics. Direct: the counters are atomic, and removals by the
+    // cleanup pass arrive from its worker.
+    connect(&m_store, &FileUploadStore::uploadCreated, this, [this] { m_metrics.countUploadCreated(); }, Qt::DirectConnection);
+    connect(&m_store, &FileUploadStore::uploadCompleted, this, [this] { m_metrics.countUploadFinished(); }, Qt::DirectConnection);
+    connect(&m_store, &FileUploadStore::uploadRemoved, this, [this](const QString &, RemovalReason reason) {
+        if (reason == RemovalReason::Terminated)
+            m_metrics.countUploadTerminated();
+        else if (reason == RemovalReason::Expired)
+            m_metrics.countUploadExpired();
+    }, Qt::DirectConnection);
+    connect(&m_scheduler, &CleanupScheduler::passFinished, this, [this](const CleanupReport &report) {
+        m_metrics.countCleanupPass(report.removed, report.errors, report.duration);
+    });
     if (m_hooks.hasPostFinish()) {
         // Queued, and queued once more: the client's answer is written first, the hook runs
         // after. A commit or creation on a storage worker emits this signal and then posts
@@ -67,8 +81,14 @@ bool UploadServer::start(QString *error)
     limits.idleTimeout = m_config.idleTimeout;
     limits.readTimeout = m_config.readTimeout;
     limits.releaseStalledAfter = m_config.releaseStalledAfter;
-    auto listener = std::make_unique<IntakeTcpServer>(m_handler, m_hooks.hasPreCreate() ? &m_hooks : nullptr, &m_storage,
-                                                      &m_assembly, limits, m_config.maxConnections);
+    IntakeServices services;
+    services.handler = &m_handler;
+    services.hooks = m_hooks.hasPreCreate() ? &m_hooks : nullptr;
+    services.storage = &m_storage;
+    services.assembly = &m_assembly;
+    services.metrics = &m_metrics;
+    services.accessLog = m_config.accessLog;
+    auto listener = std::make_unique<IntakeTcpServer>(services, limits, m_config.maxConnections);
     const QHostAddress address = m_config.host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                             : QHostAddress(m_config.host);
     if (!listener->listen(address, m_config.port)) {
@@ -78,6 +98,7 @@ bool UploadServer::start(QString *error)
     }
     m_port = listener->serverPort();
     m_listener = std::move(listener);
+    m_startedAt = QDateTime::currentDateTimeUtc();
     m_stopping = false;
     m_scheduler.start();
     m_handler.setFallbackOrigin(url().adjusted(QUrl::RemovePath).toString().toLatin1());
@@ -91,6 +112,7 @@ void UploadServer::stopGracefully()
     if (!m_listener || m_stopping)
         return;
     m_stopping = true;
+    emit stopping();
     m_listener->close();  // no new connections
     // A pass over a large directory can take minutes; end it after the upload it is on
     // (the next start's pass does the rest) so uploads in flight get the shutdown time.

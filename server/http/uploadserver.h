@@ -10,6 +10,7 @@
 #include "intaketcpserver.h"
 #include "directorylock.h"
 #include "serverconfig.h"
+#include "servermetrics.h"
 #include "tushandler.h"
 #include "uploadhooks.h"
 #include "uploadlocks.h"
@@ -55,16 +56,21 @@ public:
     TusHandler &handler() { return m_handler; }
     CleanupScheduler &scheduler() { return m_scheduler; }
     UploadHooks &hooks() { return m_hooks; }
+    ServerMetrics &metrics() { return m_metrics; }
+    int connectionCount() const { return m_listener ? m_listener->connectionCount() : 0; }
+    QDateTime startedAt() const { return m_startedAt; }
     // The most input one connection has held at once since start (bounded by the intake).
     qint64 peakBufferedInput() const { return m_listener ? m_listener->stats().peakBufferedInput : 0; }
 
 signals:
+    void stopping();  // the graceful stop began
     void stopped();
 
 private:
     const ServerConfig m_config;
     SystemClock m_systemClock;
     const Clock &m_clock;
+    ServerMetrics m_metrics;
     UploadLocks m_locks;
     FileUploadStore m_store;
     TusHandler m_handler;
@@ -77,6 +83,7 @@ private:
     std::unique_ptr<IntakeTcpServer> m_listener;
     quint16 m_port = 0;
     bool m_stopping = false;
+    QDateTime m_startedAt;
 };
 
 } // namespace qtus

@@ -82,7 +82,13 @@ void tst_HookLimits::outputIsDrainedAndCut()
     QCOMPARE(r.status, 403);
     QCOMPARE(r.body.trimmed(), QByteArray("refused: far too loud"));
     const qint64 grown = peakRss() - before;
+#ifndef __SANITIZE_ADDRESS__
     QVERIFY2(grown < 32 * MiB, qPrintable(QStringLiteral("peak RSS grew by %1 MiB").arg(grown / MiB)));
+#else
+    // Under AddressSanitizer freed memory stays in its quarantine (up to 256 MiB), so RSS
+    // measures the quarantine, not the hooks' output; the plain build checks the bound.
+    Q_UNUSED(grown);
+#endif
     QCOMPARE(s.server().store().count(), 0);
 }
 
