@@ -55,8 +55,9 @@ mutants: deps
 # the quick loop while developing (about 5 minutes): everything but fuzz and sanitize
 check: unit interop reliability
 
-# every test: what CI runs (the long fuzzing runs are make fuzz)
-test: check fuzz-quick sanitize
+# every test: what CI runs (the long fuzzing runs are make fuzz); prints each stage's time
+test:
+	@scripts/stages.sh unit interop reliability fuzz-quick sanitize
 
 # qtusd next to @tus/server on loopback; prints one table (see docs/performance.md)
 bench:
