@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize mutants bench clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize mutants bench bench-admin clean
 
 deps:
 	@scripts/install-deps.sh
@@ -62,6 +62,10 @@ test:
 # qtusd next to @tus/server on loopback; prints one table (see docs/performance.md)
 bench:
 	@scripts/bench.sh
+
+# qtusd next to qtusd with an admin client watching (events + /metrics every second)
+bench-admin:
+	@BENCH_VARIANT=admin BENCH_ONLY=acd scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -33,6 +33,10 @@ scale="${BENCH_SCALE:-1}"
 runs="${BENCH_RUNS:-3}"
 only="${BENCH_ONLY:-abcdeg}"
 tmp_base="${BENCH_TMPDIR:-/var/tmp}"
+# A variant runs qtusd with one feature on next to plain qtusd (both --fsync never) for (a),
+# (c) and (d), and prints the two side by side instead of the table against @tus/server:
+#   admin: an admin API client subscribed to /api/v1/events and scraping /metrics every second
+variant="${BENCH_VARIANT:-}"
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 log() { echo "bench.sh: $*" >&2; }
@@ -41,6 +45,7 @@ log() { echo "bench.sh: $*" >&2; }
     || die "BENCH_SCALE must be a number in (0, 1], got '$scale'"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
 [[ "$only" =~ ^[a-eg]+$ ]] || die "BENCH_ONLY must be workload letters from a-e and g, got '$only'"
+[[ -z "$variant" || "$variant" =~ ^(admin)$ ]] || die "BENCH_VARIANT must be empty or admin, got '$variant'"
 
 nice_level="${BENCH_NICE:--10}"
 [[ "$nice_level" =~ ^-?[0-9]+$ ]] || die "BENCH_NICE must be an integer, got '$nice_level'"
@@ -136,6 +141,8 @@ start_server() {
         qtusd-always) "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync always >"$work/url" 2>"$server_log" & ;;
         tus)          node "$bench_dir/tus-node-server.mjs" --host 127.0.0.1 --port 0 --dir "$server_dir" >"$work/url" 2>"$server_log" & ;;
         sink)         "$sink" -a 127.0.0.1 -p 0 >"$work/url" 2>"$server_log" & ;;
+        qtusd-admin)  "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync never --access-log off \
+                          --admin-listen 127.0.0.1:0 --admin-token-file "$work/admin-token" >"$work/url" 2>"$server_log" & ;;
     esac
     server_pid=$!
     server_url=""
@@ -143,6 +150,7 @@ start_server() {
         if [[ "$(head -n 1 "$work/url" 2>/dev/null)" =~ listening\ on\ (http://127\.0\.0\.1:([0-9]+)/files/)$ ]]; then
             server_url="${BASH_REMATCH[1]}"
             server_port="${BASH_REMATCH[2]}"
+            [[ "$kind" = qtusd-admin ]] && start_admin_watchers
             return 0
         fi
         kill -0 "$server_pid" 2>/dev/null || break
@@ -152,6 +160,30 @@ start_server() {
     die "$kind did not announce its URL"
 }
 
+# The admin variant's watcher: subscribed to the event stream and scraping /metrics every
+# second for as long as the server runs, as a dashboard and an open qtus-admin would.
+watcher_pids=()
+start_admin_watchers() {
+    local n admin=""
+    for n in $(seq 1 100); do
+        admin="$(sed -n 's/^qtusd admin on \(http:[^ ]*\)$/\1/p' "$work/url")"
+        [[ -n "$admin" ]] && break
+        sleep 0.05
+    done
+    [[ -n "$admin" ]] || die "qtusd-admin did not announce its admin URL"
+    local token
+    token="$(cat "$work/admin-token")"
+    curl -sN -H "Authorization: Bearer $token" "${admin}api/v1/events" >/dev/null 2>&1 &
+    watcher_pids+=($!)
+    (while :; do curl -s "${admin}metrics" >/dev/null 2>&1; sleep 1; done) &
+    watcher_pids+=($!)
+}
+stop_watchers() {
+    local p
+    for p in "${watcher_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    watcher_pids=()
+}
+
 # Peak resident set of the running server, in KiB.
 server_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status"; }
 
@@ -159,6 +191,7 @@ server_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status"; }
 # work directory at the end instead of now (see post_workload).
 stop_server() {
     [[ -n "$server_pid" ]] || return 0
+    stop_watchers
     local pid="$server_pid" n keep="${1:-}"
     server_pid=""
     if kill -0 "$pid" 2>/dev/null; then
@@ -288,6 +321,19 @@ fs_type="$(findmnt -n -o FSTYPE -T "$work" 2>/dev/null || stat -f -c %T "$work")
 started=$(date +%s)
 log "scale $scale, $runs run(s), work dir $work ($fs_type), CPU ${idle_check}% busy before start, load average $load_start"
 wants() { [[ "$only" == *"$1"* ]]; }
+if [[ -n "$variant" ]]; then
+    command -v curl >/dev/null || die "curl is needed for BENCH_VARIANT=$variant"
+    # Plain and with the feature, alternating within every run so drift hits both alike.
+    for run in $(seq 1 "$runs"); do
+        for kind in qtusd-never "qtusd-$variant"; do
+            if wants a; then upload_workload a "$kind" --size "$big_size"; fi
+            if wants c; then upload_workload c "$kind" --size "$conc_size" --count "$conc_count"; fi
+            if wants d; then head_workload "$kind"; fi
+        done
+    done
+    node "$bench_dir/compare.mjs" "$results" qtusd-never "qtusd-$variant" "$variant"
+    exit 0
+fi
 for run in $(seq 1 "$runs"); do
     if wants a || wants b || wants c; then dd_rate; fi
     # Servers alternate within each workload, so drift in the machine hits them alike.
