@@ -4,6 +4,7 @@
 #include "cleanupscheduler.h"
 #include "fileuploadstore.h"
 #include "guilogging.h"
+#include "localsessionsource.h"
 #include "progressdelegate.h"
 #include "sessionactions.h"
 #include "sessionstatestyle.h"
@@ -57,7 +58,7 @@ AdminWindow::AdminWindow(FileUploadStore &store, UploadLocks &locks, CleanupSche
     if (!QApplication::windowIcon().isNull())
         setWindowIcon(QApplication::windowIcon());
 
-    m_model = new SessionTableModel(store, clock, this);
+    m_model = new SessionTableModel(*new LocalSessionSource(store, locks, scheduler, uploadUrl, this), clock, this);
     m_proxy = new SessionFilterProxy(this);
     m_proxy->setSourceModel(m_model);
 

@@ -1,10 +1,12 @@
 #pragma once
 // What the SessionTableModel suites share: a real FileUploadStore in a QTemporaryDir with a
-// manual clock, and helpers that create, write and terminate uploads the way requests and
-// the admin do. A suite derives from it beside QObject and calls setUp()/tearDown() from
+// manual clock, the LocalSessionSource the model reads it through, and helpers that create,
+// write and terminate uploads the way requests and the admin do. A suite derives from it beside QObject and calls setUp()/tearDown() from
 // its init()/cleanup().
 // Threads: the test's thread; createUpload() is also called from a worker thread.
+#include "cleanupscheduler.h"
 #include "fileuploadstore.h"
+#include "localsessionsource.h"
 #include "sessiontablemodel.h"
 #include "uploadlocks.h"
 #include "uploadmetadata.h"
@@ -28,10 +30,14 @@ protected:
         m_store = std::make_unique<FileUploadStore>(m_tmp->path(), FsyncPolicy::Never, 24h, *m_clock);
         QString error;
         QVERIFY2(m_store->open(&error), qPrintable(error));
+        m_scheduler = std::make_unique<CleanupScheduler>(*m_store, m_locks, *m_clock, CleanupPolicy());
+        m_source = std::make_unique<LocalSessionSource>(*m_store, m_locks, *m_scheduler, QUrl());
     }
 
     void tearDown()
     {
+        m_source.reset();
+        m_scheduler.reset();
         m_store.reset();
         m_tmp.reset();
     }
@@ -67,7 +73,7 @@ protected:
     std::unique_ptr<SessionTableModel> makeModel()
     {
         using namespace std::chrono_literals;
-        auto model = std::make_unique<SessionTableModel>(*m_store, *m_clock);
+        auto model = std::make_unique<SessionTableModel>(*m_source, *m_clock);
         model->setFlushInterval(10ms);
         model->setRefreshInterval(1h);  // tests call refreshStates() or shorten it themselves
         return model;
@@ -85,6 +91,8 @@ protected:
     std::unique_ptr<ManualClock> m_clock;
     std::unique_ptr<FileUploadStore> m_store;
     UploadLocks m_locks;
+    std::unique_ptr<CleanupScheduler> m_scheduler;  // never started: LocalSessionSource needs one
+    std::unique_ptr<LocalSessionSource> m_source;
 };
 
 } // namespace qtus

@@ -1,7 +1,8 @@
-// SessionTableModel following a real FileUploadStore in a QTemporaryDir, with a manual
-// clock: the model contract (QAbstractItemModelTester), rows following the store's signals
-// (create, progress, complete, remove, also from another thread), progress coalesced into
-// few dataChanged ranges; and how long 10,000 sessions take to load (printed, never
+// SessionTableModel following a real FileUploadStore in a QTemporaryDir through a
+// LocalSessionSource, with a manual clock: the model contract (QAbstractItemModelTester),
+// rows following the store's signals (create, progress, complete, remove, also from another
+// thread), progress coalesced into few dataChanged ranges, a reset of the source re-read
+// whole; and how long 10,000 sessions take to load (printed, never
 // asserted). What the rows say (states, texts, sorting, filters) is in
 // tst_sessiontablemodelstates.
 #include "sessionfilterproxy.h"
@@ -36,6 +37,7 @@ private slots:
     void followsSignalsFromAWorkerThread();
     void progressIsCoalesced();
     void simultaneousProgressIsOneRange();
+    void rereadsEverythingOnAReset();
     void loadTenThousandSessions();
 };
 
@@ -203,6 +205,46 @@ void tst_SessionTableModel::simultaneousProgressIsOneRange()
     QCOMPARE(changed.at(0).at(1).toModelIndex().row(), 49);
     QCOMPARE(columnValues(*model, SessionTableModel::ReceivedColumn, SessionTableModel::SortRole),
              QStringList(50, QStringLiteral("10")));
+}
+
+void tst_SessionTableModel::rereadsEverythingOnAReset()
+{
+    // A remote source that reconnects cannot tell what changed while it was away: it resets,
+    // and the model shows the source as it is now, whatever it was told before.
+    const QString kept = createUpload(QStringLiteral("kept.bin"), 100);
+    const QString gone = createUpload(QStringLiteral("gone.bin"), 100);
+    auto model = makeModel();
+    QSignalSpy reset(model.get(), &QAbstractItemModel::modelReset);
+    QSignalSpy counts(model.get(), &SessionTableModel::stateCountsChanged);
+    m_clock->advance(1s);  // rows come oldest first
+    const QString pending = createUpload(QStringLiteral("pending.bin"), 10);  // told, not flushed yet
+    {
+        const QSignalBlocker unheard(m_store.get());  // changes the model is never told about
+        terminate(gone);
+        write(kept, 100);
+        m_clock->advance(1s);
+        createUpload(QStringLiteral("unheard.bin"), 10);
+    }
+    QCOMPARE(model->rowCount(), 2);
+
+    emit m_source->sessionsReset();
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(columnValues(*model, SessionTableModel::FileNameColumn),
+             QStringList({"kept.bin", "pending.bin", "unheard.bin"}));
+    QCOMPARE(model->rowOf(gone), -1);
+    QCOMPARE(model->index(model->rowOf(kept), SessionTableModel::StateColumn).data().toString(),
+             QStringLiteral("Completed"));
+    QCOMPARE(model->stateCount(SessionState::Active), 2);
+    QCOMPARE(model->stateCount(SessionState::Completed), 1);
+    QCOMPARE(counts.count(), 1);
+
+    // The change told before the reset is in the snapshot: nothing is left to fold in.
+    QSignalSpy changed(model.get(), &QAbstractItemModel::dataChanged);
+    QSignalSpy inserted(model.get(), &QAbstractItemModel::rowsInserted);
+    model->flushPendingChanges();
+    QCOMPARE(changed.count(), 0);
+    QCOMPARE(inserted.count(), 0);
+    QCOMPARE(model->rowOf(pending), 1);
 }
 
 void tst_SessionTableModel::loadTenThousandSessions()
