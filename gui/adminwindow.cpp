@@ -1,10 +1,7 @@
 #include "adminwindow.h"
 
 #include "adminstatusbar.h"
-#include "cleanupscheduler.h"
-#include "fileuploadstore.h"
 #include "guilogging.h"
-#include "localsessionsource.h"
 #include "progressdelegate.h"
 #include "sessionactions.h"
 #include "sessionstatestyle.h"
@@ -46,19 +43,17 @@ constexpr Filter allFilters[] = {Filter::All, Filter::Active, Filter::Expired, F
 
 } // namespace
 
-AdminWindow::AdminWindow(FileUploadStore &store, UploadLocks &locks, CleanupScheduler &scheduler, const Clock &clock,
-                         const QUrl &uploadUrl, QWidget *parent)
+AdminWindow::AdminWindow(SessionSource &source, const Clock &clock, QWidget *parent)
     : QMainWindow(parent),
-      m_store(store),
-      m_scheduler(scheduler),
-      m_uploadUrl(uploadUrl)
+      m_source(source),
+      m_uploadUrl(source.status().uploadUrl)
 {
     setObjectName(QStringLiteral("AdminWindow"));
-    setWindowTitle(tr("qtus admin — %1").arg(uploadUrl.toString()));
+    setWindowTitle(tr("qtus admin — %1").arg(m_uploadUrl.toString()));
     if (!QApplication::windowIcon().isNull())
         setWindowIcon(QApplication::windowIcon());
 
-    m_model = new SessionTableModel(*new LocalSessionSource(store, locks, scheduler, uploadUrl, this), clock, this);
+    m_model = new SessionTableModel(source, clock, this);
     m_proxy = new SessionFilterProxy(this);
     m_proxy->setSourceModel(m_model);
 
@@ -71,30 +66,31 @@ AdminWindow::AdminWindow(FileUploadStore &store, UploadLocks &locks, CleanupSche
     buildTable();
     layout->addWidget(m_table, 1);
     setCentralWidget(central);
-    m_actions = new SessionActions(store, locks, uploadUrl, *m_table);
+    m_actions = new SessionActions(source, *m_table);
     buildMenus();
 
-    m_statusBar = new AdminStatusBar(store, scheduler, clock, *m_model, uploadUrl, this);
+    m_statusBar = new AdminStatusBar(source, clock, *m_model, this);
     setStatusBar(m_statusBar);
     connect(m_actions, &SessionActions::message, m_statusBar, &QStatusBar::showMessage);
 
     // Every pass, from the button, the timer or elsewhere, is announced by these two.
-    connect(&m_scheduler, &CleanupScheduler::passStarted, this, [this] {
+    connect(&m_source, &SessionSource::passStarted, this, [this] {
         m_statusBar->showPassRunning();
-        updateCleanupButton();
+        updateCleanupButton(m_source.status());
     });
-    connect(&m_scheduler, &CleanupScheduler::passFinished, this, [this](const CleanupReport &report) {
+    connect(&m_source, &SessionSource::passFinished, this, [this](const CleanupReport &report) {
         showReport(report);
-        updateCleanupButton();
+        updateCleanupButton(m_source.status());
     });
+    connect(&m_source, &SessionSource::statusChanged, this, &AdminWindow::updateFromStatus);
     connect(m_proxy, &SessionFilterProxy::countsChanged, this, &AdminWindow::updateFilterCounts);
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &AdminWindow::updateEmptyHint);
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &AdminWindow::updateEmptyHint);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &AdminWindow::updateEmptyHint);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &AdminWindow::updateEmptyHint);
     setTabOrder(m_cleanupButton, m_table);
+    updateFromStatus();
     updateFilterCounts();
-    updateCleanupButton();
     updateEmptyHint();
     restoreSettings();
     m_table->setFocus();
@@ -224,8 +220,8 @@ QWidget *AdminWindow::buildFilterBar()
         m_cleanupButton->fontMetrics().horizontalAdvance(tr("Cleaning up…")) + 32);
     connect(m_cleanupButton, &QPushButton::clicked, this, [this] {
         qCInfo(lcGui) << "cleanup pass requested from the admin window";
-        m_scheduler.runNow();
-        updateCleanupButton();
+        m_source.runCleanup();
+        updateCleanupButton(m_source.status());
     });
     layout->addWidget(m_cleanupButton);
 
@@ -288,9 +284,20 @@ void AdminWindow::updateFilterCounts()
         m_filterActions[int(filter)]->setText(labels[int(filter)].arg(m_proxy->count(filter)));
 }
 
-void AdminWindow::updateCleanupButton()
+void AdminWindow::updateFromStatus()
 {
-    const bool running = m_scheduler.isPassRunning();
+    const SessionSource::SourceStatus status = m_source.status();
+    if (status.uploadUrl != m_uploadUrl) {  // a remote source learns it once connected
+        m_uploadUrl = status.uploadUrl;
+        setWindowTitle(tr("qtus admin — %1").arg(m_uploadUrl.toString()));
+        updateEmptyHint();
+    }
+    updateCleanupButton(status);
+}
+
+void AdminWindow::updateCleanupButton(const SessionSource::SourceStatus &status)
+{
+    const bool running = status.passRunning;
     m_cleanupButton->setEnabled(!running);
     m_cleanupButton->setText(running ? tr("Cleaning up…") : tr("Clean &up now"));
     m_cleanupAction->setEnabled(!running);
@@ -318,11 +325,14 @@ void AdminWindow::showReport(const CleanupReport &report)
 
 void AdminWindow::showAbout()
 {
+    const QString directory = m_source.status().directory;
+    QString serving = tr("Serving <tt>%1</tt>").arg(m_uploadUrl.toString().toHtmlEscaped());
+    if (!directory.isEmpty())
+        serving += tr("<br>from <tt>%1</tt>").arg(directory.toHtmlEscaped());
     QMessageBox::about(this, tr("About qtus-admin"),
                        tr("<h3>qtus-admin %1</h3><p>A tus 1.0.0 resumable-upload server with its admin window.</p>"
-                          "<p>Serving <tt>%2</tt><br>from <tt>%3</tt></p>")
-                           .arg(QStringLiteral(QTUS_VERSION), m_uploadUrl.toString().toHtmlEscaped(),
-                                m_store.directory().toHtmlEscaped()));
+                          "<p>%2</p>")
+                           .arg(QStringLiteral(QTUS_VERSION), serving));
 }
 
 void AdminWindow::restoreSettings()

@@ -4,6 +4,7 @@
 // service managers see it). Closing the window stops the server the graceful way, as
 // SIGTERM does for qtusd.
 #include "adminwindow.h"
+#include "localsessionsource.h"
 #include "serverconfig.h"
 #include "uploadserver.h"
 
@@ -44,7 +45,8 @@ int main(int argc, char *argv[])
     std::fprintf(stdout, "qtus-admin listening on %s\n", qPrintable(server.url().toString()));
     std::fflush(stdout);
 
-    qtus::AdminWindow window(server.store(), server.locks(), server.scheduler(), server.clock(), server.url());
+    qtus::LocalSessionSource source(server.store(), server.locks(), server.scheduler(), server.url());
+    qtus::AdminWindow window(source, server.clock());
     // Closing the window is the admin's SIGTERM: the graceful stop (uploads in flight may
     // finish, a running cleanup pass ends), and the process exits once it is done.
     QApplication::setQuitOnLastWindowClosed(false);

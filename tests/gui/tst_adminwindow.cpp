@@ -1,11 +1,12 @@
-// AdminWindow on the offscreen platform, built from the server's parts (store, locks, cleanup
-// scheduler, a manual clock) in a QTemporaryDir, no sockets. Five uploads of which the clock
+// AdminWindow on the offscreen platform, reading a LocalSessionSource over the server's parts
+// (store, locks, cleanup scheduler, a manual clock) in a QTemporaryDir, no sockets. Five uploads of which the clock
 // makes two expired: "Clean up now" (clicked with the mouse, or F5) removes exactly those two
 // rows and the window reports the pass; filters, search and counts; the status bar; terminate
 // and copy-URL; rows expiring with no request; geometry remembered across windows.
 #include "adminwindow.h"
 #include "cleanupscheduler.h"
 #include "fileuploadstore.h"
+#include "localsessionsource.h"
 #include "sessionactions.h"
 #include "sessiontablemodel.h"
 #include "uploadlocks.h"
@@ -64,6 +65,7 @@ private:
     std::unique_ptr<UploadLocks> m_locks;
     std::unique_ptr<FileUploadStore> m_store;
     std::unique_ptr<CleanupScheduler> m_scheduler;
+    std::unique_ptr<LocalSessionSource> m_source;
     QStringList m_expired;  // set by makeFiveUploads()
     QStringList m_kept;
     const QUrl m_url = QUrl(QStringLiteral("http://127.0.0.1:1080/files/"));
@@ -90,12 +92,15 @@ void tst_AdminWindow::init()
     policy.interval = 10min;
     policy.expireAfter = 24h;
     m_scheduler = std::make_unique<CleanupScheduler>(*m_store, *m_locks, *m_clock, policy);
+    // Before any test connects to the scheduler: the window hears of a pass first.
+    m_source = std::make_unique<LocalSessionSource>(*m_store, *m_locks, *m_scheduler, m_url);
     m_expired.clear();
     m_kept.clear();
 }
 
 void tst_AdminWindow::cleanup()
 {
+    m_source.reset();
     m_scheduler.reset();
     m_store.reset();
     m_locks.reset();
@@ -137,7 +142,7 @@ void tst_AdminWindow::makeFiveUploads()
 
 std::unique_ptr<AdminWindow> tst_AdminWindow::makeWindow()
 {
-    auto window = std::make_unique<AdminWindow>(*m_store, *m_locks, *m_scheduler, *m_clock, m_url);
+    auto window = std::make_unique<AdminWindow>(*m_source, *m_clock);
     window->sessionModel().setFlushInterval(10ms);
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
@@ -322,15 +327,29 @@ void tst_AdminWindow::terminateWaitsForTheUploadsLock()
     makeFiveUploads();
     auto window = makeWindow();
     const QString id = m_kept.first();
+    using Result = SessionSource::TerminateResult;
+    Result answer = Result::Failed;
+    // The local source answers exactly once, before terminate() returns.
+    auto terminate = [&](const QString &upload) {
+        int answers = 0;
+        window->sessionActions().terminate(upload, [&](Result result) {
+            answer = result;
+            ++answers;
+        });
+        return answers == 1;
+    };
     {
         UploadLock inFlight = m_locks->tryLock(id);  // a PATCH is writing it
-        QCOMPARE(window->sessionActions().terminate(id), SessionActions::TerminateResult::InFlight);
+        QVERIFY(terminate(id));
+        QCOMPARE(answer, Result::InFlight);
         QVERIFY(m_store->find(id));
     }
-    QCOMPARE(window->sessionActions().terminate(id), SessionActions::TerminateResult::Removed);
+    QVERIFY(terminate(id));
+    QCOMPARE(answer, Result::Removed);
     QTRY_COMPARE(shownIds(*window).size(), 4);
     QVERIFY(!shownIds(*window).contains(id));
-    QCOMPARE(window->sessionActions().terminate(id), SessionActions::TerminateResult::Gone);
+    QVERIFY(terminate(id));
+    QCOMPARE(answer, Result::Gone);
 }
 
 void tst_AdminWindow::copyUploadUrl()
