@@ -62,6 +62,7 @@ AdminWindow::AdminWindow(SessionSource &source, const Clock &clock, QWidget *par
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
+    layout->addWidget(buildConnectionBanner());
     layout->addWidget(buildFilterBar());
     buildTable();
     layout->addWidget(m_table, 1);
@@ -83,6 +84,7 @@ AdminWindow::AdminWindow(SessionSource &source, const Clock &clock, QWidget *par
         updateCleanupButton(m_source.status());
     });
     connect(&m_source, &SessionSource::statusChanged, this, &AdminWindow::updateFromStatus);
+    connect(&m_source, &SessionSource::connectionChanged, this, &AdminWindow::updateFromStatus);
     connect(m_proxy, &SessionFilterProxy::countsChanged, this, &AdminWindow::updateFilterCounts);
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &AdminWindow::updateEmptyHint);
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &AdminWindow::updateEmptyHint);
@@ -170,6 +172,20 @@ void AdminWindow::buildMenus()
     help->addAction(tr("&About qtus-admin"), this, &AdminWindow::showAbout);
 }
 
+QWidget *AdminWindow::buildConnectionBanner()
+{
+    // Above everything and in the colour of an alarm: greyed rows alone are easy to take
+    // for a quiet server.
+    m_connectionBanner = new QLabel(this);
+    m_connectionBanner->setObjectName(QStringLiteral("connectionBanner"));
+    m_connectionBanner->setStyleSheet(QStringLiteral(
+        "QLabel#connectionBanner { background-color: #b3261e; color: white; font-weight: bold; padding: 6px 10px; }"));
+    m_connectionBanner->setWordWrap(true);
+    m_connectionBanner->setTextFormat(Qt::PlainText);
+    m_connectionBanner->hide();
+    return m_connectionBanner;
+}
+
 QWidget *AdminWindow::buildFilterBar()
 {
     auto *bar = new QWidget(this);
@@ -214,7 +230,6 @@ QWidget *AdminWindow::buildFilterBar()
     m_cleanupButton = new QPushButton(tr("Clean &up now"), bar);
     m_cleanupButton->setObjectName(QStringLiteral("cleanupButton"));
     m_cleanupButton->setIcon(style()->standardIcon(QStyle::SP_TrashIcon));
-    m_cleanupButton->setToolTip(tr("Remove expired uploads now (F5)"));
     // Wide enough for the busy text, so the bar does not jump while a pass runs.
     m_cleanupButton->setMinimumWidth(
         m_cleanupButton->fontMetrics().horizontalAdvance(tr("Cleaning up…")) + 32);
@@ -292,15 +307,27 @@ void AdminWindow::updateFromStatus()
         setWindowTitle(tr("qtus admin — %1").arg(m_uploadUrl.toString()));
         updateEmptyHint();
     }
+    // The rows stay as last known, greyed: the admin still sees what there was.
+    m_model->setStale(!status.connected);
+    if (!status.connected) {
+        QString text = tr("Connection to %1 lost — reconnecting…").arg(m_uploadUrl.toString());
+        if (!status.connectionProblem.isEmpty())
+            text += QLatin1Char('\n') + status.connectionProblem;
+        m_connectionBanner->setText(text);
+    }
+    m_connectionBanner->setVisible(!status.connected);
     updateCleanupButton(status);
 }
 
 void AdminWindow::updateCleanupButton(const SessionSource::SourceStatus &status)
 {
     const bool running = status.passRunning;
-    m_cleanupButton->setEnabled(!running);
+    const bool enabled = status.connected && !running;
+    m_cleanupButton->setEnabled(enabled);
     m_cleanupButton->setText(running ? tr("Cleaning up…") : tr("Clean &up now"));
-    m_cleanupAction->setEnabled(!running);
+    m_cleanupButton->setToolTip(status.connected ? tr("Remove expired uploads now (F5)")
+                                                 : tr("Needs the connection to the server"));
+    m_cleanupAction->setEnabled(enabled);
 }
 
 void AdminWindow::updateEmptyHint()

@@ -1,7 +1,9 @@
 #pragma once
 // qtus-admin's main window: every upload session of a server in a live table, filters
 // (All / Active / Expired / Completed, with counts) and a search field, a "Clean up now"
-// button, and a status bar with the server's state (see AdminStatusBar).
+// button, and a status bar with the server's state (see AdminStatusBar). While the source
+// is disconnected a banner says so, the last known rows stay, greyed, and what needs the
+// server (Clean up now, Terminate) is disabled.
 // It gets a SessionSource, not the server: qtus-admin passes the in-process server's
 // LocalSessionSource; tests build one over a temp dir and a manual clock, with no sockets.
 // Threads: the GUI thread only.
@@ -45,11 +47,12 @@ protected:
 private:
     void buildActions();
     void buildMenus();
+    QWidget *buildConnectionBanner();
     QWidget *buildFilterBar();
     void buildTable();
     void setStateFilter(SessionFilterProxy::StateFilter filter);
     void updateFilterCounts();
-    void updateFromStatus();  // title, cleanup button
+    void updateFromStatus();  // title, connection banner, stale rows, cleanup button
     void updateCleanupButton(const SessionSource::SourceStatus &status);
     void updateEmptyHint();
     void showReport(const CleanupReport &report);
@@ -60,6 +63,7 @@ private:
     SessionSource &m_source;
     QUrl m_uploadUrl;  // the source's, as of its last status change
 
+    QLabel *m_connectionBanner = nullptr;
 
     SessionTableModel *m_model = nullptr;
     SessionFilterProxy *m_proxy = nullptr;

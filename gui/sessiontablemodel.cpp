@@ -98,6 +98,16 @@ void SessionTableModel::setFlushInterval(std::chrono::milliseconds interval) { m
 
 void SessionTableModel::setRefreshInterval(std::chrono::milliseconds interval) { m_refreshTimer.start(interval); }
 
+void SessionTableModel::setStale(bool stale)
+{
+    if (stale == m_stale)
+        return;
+    m_stale = stale;
+    // Neither a sort nor a filter value changes: the proxy need not re-sort or recount.
+    if (!m_rows.empty())
+        emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1), {Qt::ForegroundRole, StaleRole});
+}
+
 int SessionTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_rows.size());
@@ -336,6 +346,8 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     case Qt::DecorationRole:
         return column == StateColumn ? QVariant(m_stateIcons[std::size_t(row.state)]) : QVariant();
     case Qt::ForegroundRole:
+        if (m_stale)
+            return QVariant(staleTextBrush());
         // Expired sessions are waiting to be cleaned up: show them muted.
         return row.state == SessionState::Expired && column != StateColumn ? QVariant(mutedTextBrush()) : QVariant();
     case SortRole:
@@ -348,6 +360,8 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         return int(row.state);
     case ProgressRole:
         return progressOf(row.info);
+    case StaleRole:
+        return m_stale;
     default:
         return {};
     }

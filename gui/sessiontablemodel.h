@@ -5,7 +5,8 @@
 // timer folds them into the rows a few times per second, re-reading each dirty session
 // with find(), and announces changes as row ranges. A reset of the source re-reads every
 // session. A second timer re-evaluates every session against the injected Clock, so a row
-// turns Expired, and its "expires in" text moves, with no request arriving.
+// turns Expired, and its "expires in" text moves, with no request arriving. While the
+// source is disconnected the window marks the rows stale: they stay, greyed.
 // Threads: the GUI thread only (the source emits its signals there).
 #include "clock.h"
 #include "uploadinfo.h"
@@ -40,6 +41,7 @@ public:
         IdRole,                       // the full upload id
         StateRole,                    // int(SessionState)
         ProgressRole,                 // 0.0 .. 1.0, or -1.0 when the length is deferred
+        StaleRole,                    // bool: the row is as last known (setStale)
     };
 
     SessionTableModel(SessionSource &source, const Clock &clock, QObject *parent = nullptr);
@@ -58,6 +60,11 @@ public:
     // and relative times are re-evaluated against the clock (default 1 s).
     void setFlushInterval(std::chrono::milliseconds interval);
     void setRefreshInterval(std::chrono::milliseconds interval);
+
+    // Stale: the rows are the last ones the source knew (it is disconnected); every cell is
+    // drawn grey until setStale(false).
+    void setStale(bool stale);
+    bool isStale() const { return m_stale; }
 
 public slots:
     // Folds every pending source change into the rows now (normally the flush timer does).
@@ -103,6 +110,7 @@ private:
     std::array<QIcon, 3> m_stateIcons;
     QFont m_idFont;  // ids are hex: fixed width lines them up
     QDateTime m_now;          // the clock as of the last refresh: relative texts use one instant
+    bool m_stale = false;
     QTimer m_flushTimer;
     QTimer m_refreshTimer;
 };

@@ -2,13 +2,17 @@
 // (store, locks, cleanup scheduler, a manual clock) in a QTemporaryDir, no sockets. Five uploads of which the clock
 // makes two expired: "Clean up now" (clicked with the mouse, or F5) removes exactly those two
 // rows and the window reports the pass; filters, search and counts; the status bar; terminate
-// and copy-URL; rows expiring with no request; geometry remembered across windows.
+// and copy-URL; rows expiring with no request; geometry remembered across windows; and, with
+// a source whose connection the test switches off and on, the connection-lost banner, the
+// greyed rows and the disabled server actions.
 #include "adminwindow.h"
 #include "cleanupscheduler.h"
 #include "fileuploadstore.h"
 #include "localsessionsource.h"
 #include "sessionactions.h"
+#include "sessionstatestyle.h"
 #include "sessiontablemodel.h"
+#include "togglingsessionsource.h"
 #include "uploadlocks.h"
 #include "uploadmetadata.h"
 
@@ -50,12 +54,14 @@ private slots:
     void terminateWaitsForTheUploadsLock();
     void copyUploadUrl();
     void geometryIsRemembered();
+    void connectionLostShowsTheLastRowsGreyed();
 
 private:
     QString createUpload(const QString &fileName, qint64 size);
     void write(const QString &id, qint64 bytes);
     void makeFiveUploads();
     std::unique_ptr<AdminWindow> makeWindow();
+    std::unique_ptr<AdminWindow> makeWindow(SessionSource &source);
     QStringList shownIds(AdminWindow &window) const;
     template<typename T>
     static T *child(AdminWindow &window, const QString &name);
@@ -142,7 +148,12 @@ void tst_AdminWindow::makeFiveUploads()
 
 std::unique_ptr<AdminWindow> tst_AdminWindow::makeWindow()
 {
-    auto window = std::make_unique<AdminWindow>(*m_source, *m_clock);
+    return makeWindow(*m_source);
+}
+
+std::unique_ptr<AdminWindow> tst_AdminWindow::makeWindow(SessionSource &source)
+{
+    auto window = std::make_unique<AdminWindow>(source, *m_clock);
     window->sessionModel().setFlushInterval(10ms);
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
@@ -378,6 +389,62 @@ void tst_AdminWindow::geometryIsRemembered()
     }
     auto window = makeWindow();
     QCOMPARE(window->size(), QSize(900, 520));
+}
+
+void tst_AdminWindow::connectionLostShowsTheLastRowsGreyed()
+{
+    makeFiveUploads();
+    TogglingSessionSource source(*m_source);
+    auto window = makeWindow(source);
+    auto *banner = child<QLabel>(*window, QStringLiteral("connectionBanner"));
+    auto *button = child<QPushButton>(*window, QStringLiteral("cleanupButton"));
+    auto *cleanupAction = child<QAction>(*window, QStringLiteral("cleanupAction"));
+    auto *terminate = child<QAction>(*window, QStringLiteral("terminateAction"));
+    auto *table = child<QTableView>(*window, QStringLiteral("sessionTable"));
+    table->selectRow(0);
+    const QAbstractItemModel &model = *table->model();
+    // Cells with the stale grey, and cells with no colour of their own.
+    auto countCells = [&model](bool grey) {
+        int count = 0;
+        for (int row = 0; row < model.rowCount(); ++row) {
+            for (int column = 0; column < model.columnCount(); ++column) {
+                const QVariant foreground = model.index(row, column).data(Qt::ForegroundRole);
+                count += grey ? foreground.value<QBrush>().color() == staleTextBrush().color() : !foreground.isValid();
+            }
+        }
+        return count;
+    };
+    // Expired rows are muted but for their state: 3 active or completed rows and 2 states.
+    const int plainWhenConnected = 3 * SessionTableModel::ColumnCount + 2;
+    QVERIFY(!banner->isVisible());
+    QCOMPARE(countCells(false), plainWhenConnected);
+    QVERIFY(button->isEnabled());
+    QVERIFY(terminate->isEnabled());
+
+    source.setConnected(false, QStringLiteral("Connection refused"));
+    QVERIFY(banner->isVisible());
+    QVERIFY2(banner->text().startsWith(QStringLiteral("Connection to %1 lost — reconnecting…").arg(m_url.toString())),
+             qPrintable(banner->text()));
+    QVERIFY2(banner->text().contains(QStringLiteral("Connection refused")), qPrintable(banner->text()));
+    QCOMPARE(shownIds(*window).size(), 5);  // the last known rows stay...
+    QCOMPARE(countCells(true), 5 * int(SessionTableModel::ColumnCount));  // ...every cell of them grey
+    QVERIFY(window->sessionModel().isStale());
+    QVERIFY(!button->isEnabled());
+    QVERIFY(!cleanupAction->isEnabled());
+    QVERIFY(!terminate->isEnabled());
+    QVERIFY(child<QAction>(*window, QStringLiteral("copyUrlAction"))->isEnabled());  // needs no server
+
+    source.setProblem(QStringLiteral("Operation timed out"));
+    QVERIFY2(banner->text().contains(QStringLiteral("Operation timed out")), qPrintable(banner->text()));
+    QVERIFY(banner->isVisible());
+
+    source.setConnected(true);
+    QVERIFY(!banner->isVisible());
+    QCOMPARE(countCells(false), plainWhenConnected);
+    QVERIFY(!window->sessionModel().isStale());
+    QVERIFY(button->isEnabled());
+    QVERIFY(cleanupAction->isEnabled());
+    QVERIFY(terminate->isEnabled());
 }
 
 QTEST_MAIN(tst_AdminWindow)

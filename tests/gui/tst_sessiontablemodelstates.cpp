@@ -1,9 +1,10 @@
 // What SessionTableModel's rows say, over a real FileUploadStore in a QTemporaryDir with a
-// manual clock: expiry with no request arriving, texts and raw sort values per column, and
-// SessionFilterProxy's state filters, search and counts. How the rows follow the store is
-// in tst_sessiontablemodel.
+// manual clock: expiry with no request arriving, texts and raw sort values per column, stale
+// (greyed) rows, and SessionFilterProxy's state filters, search and counts. How the rows
+// follow the store is in tst_sessiontablemodel.
 #include "sessionfilterproxy.h"
 #include "sessionmodelfixture.h"
+#include "sessionstatestyle.h"
 #include "sessiontablemodel.h"
 
 #include <QSignalSpy>
@@ -34,6 +35,7 @@ private slots:
     void filtersAndCounts_data();
     void filtersAndCounts();
     void countsFollowTheStore();
+    void staleRowsAreGreyAndKeepTheirValues();
 };
 
 void tst_SessionTableModelStates::expiresWithNoRequestArriving()
@@ -210,6 +212,44 @@ void tst_SessionTableModelStates::countsFollowTheStore()
     QTRY_COMPARE(countsChanged.count(), signalsSoFar + 2);
     QCOMPARE(proxy.count(Filter::All), 1);
     QCOMPARE(proxy.count(Filter::Completed), 0);
+}
+
+void tst_SessionTableModelStates::staleRowsAreGreyAndKeepTheirValues()
+{
+    createUpload(QStringLiteral("stalled.bin"), 100);
+    m_clock->advance(25h);
+    createUpload(QStringLiteral("fresh.bin"), 100);
+    auto model = makeModel();
+    SessionFilterProxy proxy;
+    proxy.setSourceModel(model.get());
+    const QStringList texts = columnValues(*model, SessionTableModel::StateColumn);
+    QSignalSpy changed(model.get(), &QAbstractItemModel::dataChanged);
+    auto foreground = [&model](int row, int column) {
+        return model->index(row, column).data(Qt::ForegroundRole);
+    };
+
+    model->setStale(true);
+    model->setStale(true);  // no news: no second signal
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).toModelIndex(), model->index(0, 0));
+    QCOMPARE(changed.at(0).at(1).toModelIndex(), model->index(1, SessionTableModel::ColumnCount - 1));
+    // Only colours: the proxy neither re-sorts nor recounts for it.
+    QCOMPARE(changed.at(0).at(2).value<QList<int>>(), QList<int>({Qt::ForegroundRole, SessionTableModel::StaleRole}));
+    for (int row = 0; row < 2; ++row) {
+        for (int column = 0; column < SessionTableModel::ColumnCount; ++column) {
+            QCOMPARE(foreground(row, column).value<QBrush>().color(), staleTextBrush().color());
+            QVERIFY(model->index(row, column).data(SessionTableModel::StaleRole).toBool());
+        }
+    }
+    QCOMPARE(columnValues(*model, SessionTableModel::StateColumn), texts);
+    QCOMPARE(proxy.count(Filter::Expired), 1);
+
+    model->setStale(false);
+    QCOMPARE(changed.count(), 2);
+    QVERIFY(!foreground(1, SessionTableModel::FileNameColumn).isValid());  // fresh: plain again
+    QCOMPARE(foreground(0, SessionTableModel::FileNameColumn).value<QBrush>(), mutedTextBrush());  // stalled: muted
+    QVERIFY(!foreground(0, SessionTableModel::StateColumn).isValid());
+    QVERIFY(!model->index(0, 0).data(SessionTableModel::StaleRole).toBool());
 }
 
 QTEST_MAIN(tst_SessionTableModelStates)
