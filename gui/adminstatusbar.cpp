@@ -1,7 +1,5 @@
 #include "adminstatusbar.h"
 
-#include "cleanupscheduler.h"
-#include "fileuploadstore.h"
 #include "sessionstatestyle.h"
 #include "sessiontablemodel.h"
 
@@ -26,18 +24,14 @@ QString clockTime(const QDateTime &when, const QDateTime &now)
 
 } // namespace
 
-AdminStatusBar::AdminStatusBar(FileUploadStore &store, CleanupScheduler &scheduler, const Clock &clock,
-                               const SessionTableModel &model, const QUrl &uploadUrl, QWidget *parent)
+AdminStatusBar::AdminStatusBar(SessionSource &source, const Clock &clock, const SessionTableModel &model,
+                               QWidget *parent)
     : QStatusBar(parent),
-      m_store(store),
-      m_scheduler(scheduler),
+      m_source(source),
       m_clock(clock),
-      m_model(model),
-      m_storage(store.directory())
+      m_model(model)
 {
     m_listen = addLabel(QStringLiteral("listenLabel"), false);
-    m_listen->setText(uploadUrl.toString());
-    m_listen->setToolTip(tr("Clients upload to %1\nUpload directory: %2").arg(uploadUrl.toString(), store.directory()));
     m_listen->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_totals = addLabel(QStringLiteral("totalsLabel"), false);
     m_totals->setTextFormat(Qt::RichText);
@@ -45,14 +39,13 @@ AdminStatusBar::AdminStatusBar(FileUploadStore &store, CleanupScheduler &schedul
     m_lastPass = addLabel(QStringLiteral("lastPassLabel"), true);
     m_nextPass = addLabel(QStringLiteral("nextPassLabel"), true);
 
-    if (const auto report = m_scheduler.lastReport())
-        showReport(*report);
-    else
-        m_lastPass->setText(tr("No cleanup pass yet"));
-    if (m_scheduler.isPassRunning())
+    // refresh() shows the report of a pass that ran before the window opened.
+    m_lastPass->setText(tr("No cleanup pass yet"));
+    if (m_source.status().passRunning)
         showPassRunning();
 
     connect(&m_model, &SessionTableModel::stateCountsChanged, this, &AdminStatusBar::updateTotals);
+    connect(&m_source, &SessionSource::statusChanged, this, &AdminStatusBar::refresh);
     m_timer.setInterval(std::chrono::seconds(1));
     connect(&m_timer, &QTimer::timeout, this, &AdminStatusBar::refresh);
     m_timer.start();
@@ -81,9 +74,24 @@ QLabel *AdminStatusBar::addLabel(const QString &objectName, bool permanent)
 
 void AdminStatusBar::refresh()
 {
+    const SourceStatus status = m_source.status();
+    updateListen(status);
     updateTotals();
-    updateStorage();
-    updateCountdown();
+    updateStorage(status);
+    updateCountdown(status);
+    // A report the source has but never announced: the pass ran before the window opened,
+    // or while a remote source was away.
+    if (!status.passRunning && status.lastReport && status.lastReport->startedAt != m_reportShown)
+        showReport(*status.lastReport);
+}
+
+void AdminStatusBar::updateListen(const SourceStatus &status)
+{
+    const QString url = status.uploadUrl.toString();
+    m_listen->setText(url);
+    m_listen->setToolTip(status.directory.isEmpty()
+                             ? tr("Clients upload to %1").arg(url)
+                             : tr("Clients upload to %1\nUpload directory: %2").arg(url, status.directory));
 }
 
 void AdminStatusBar::updateTotals()
@@ -97,28 +105,29 @@ void AdminStatusBar::updateTotals()
                           .arg(m_model.stateCount(SessionState::Completed)));
 }
 
-void AdminStatusBar::updateStorage()
+void AdminStatusBar::updateStorage(const SourceStatus &status)
 {
-    m_storage.refresh();
-    const QString stored = tr("%1 stored").arg(formatBytes(m_store.storedBytes()));
-    if (!m_storage.isValid()) {
+    const QString stored = tr("%1 stored").arg(formatBytes(status.storedBytes));
+    const QString where = status.directory.isEmpty() ? tr("the server's upload directory") : status.directory;
+    if (status.freeBytes < 0) {
         m_stored->setText(stored);
-        m_stored->setToolTip(tr("Free space on %1 is unknown").arg(m_store.directory()));
+        m_stored->setToolTip(tr("Free space on %1 is unknown").arg(where));
         return;
     }
-    m_stored->setText(tr("%1, %2 free").arg(stored, formatBytes(m_storage.bytesAvailable())));
-    m_stored->setToolTip(tr("%1 of %2 free on %3 (%4)")
-                             .arg(formatBytes(m_storage.bytesAvailable()), formatBytes(m_storage.bytesTotal()),
-                                  m_storage.rootPath(), QString::fromUtf8(m_storage.device())));
+    m_stored->setText(tr("%1, %2 free").arg(stored, formatBytes(status.freeBytes)));
+    m_stored->setToolTip(status.totalBytes < 0
+                             ? tr("%1 free on the file system of %2").arg(formatBytes(status.freeBytes), where)
+                             : tr("%1 of %2 free on the file system of %3")
+                                   .arg(formatBytes(status.freeBytes), formatBytes(status.totalBytes), where));
 }
 
-void AdminStatusBar::updateCountdown()
+void AdminStatusBar::updateCountdown(const SourceStatus &status)
 {
-    if (m_scheduler.isPassRunning()) {
+    if (status.passRunning) {
         m_nextPass->setText(tr("Pass running"));
         return;
     }
-    const QDateTime next = m_scheduler.nextPassAt();
+    const QDateTime next = status.nextPassAt;
     if (!next.isValid()) {
         m_nextPass->setText(tr("No pass scheduled"));
         m_nextPass->setToolTip(tr("Passes run at startup and on demand only"));
@@ -133,11 +142,12 @@ void AdminStatusBar::updateCountdown()
 void AdminStatusBar::showPassRunning()
 {
     m_lastPass->setText(tr("Cleaning up…"));
-    updateCountdown();
+    updateCountdown(m_source.status());
 }
 
 void AdminStatusBar::showReport(const CleanupReport &report)
 {
+    m_reportShown = report.startedAt;
     m_lastPass->setText(tr("Last cleanup %1: %2")
                             .arg(clockTime(report.startedAt, m_clock.now()), describeReport(report)));
     QString details = tr("Cleanup pass started %1\n").arg(report.startedAt.toLocalTime().toString(Qt::ISODate));
@@ -151,7 +161,7 @@ void AdminStatusBar::showReport(const CleanupReport &report)
     for (const QString &message : report.errorMessages)
         details += QLatin1Char('\n') + message;
     m_lastPass->setToolTip(details);
-    updateCountdown();
+    updateCountdown(m_source.status());
     updateTotals();
 }
 

@@ -1,22 +1,21 @@
 #pragma once
 // The admin window's status bar: where the server listens, sessions per state, bytes
 // stored and free on the upload directory's disk, the last cleanup pass (when, and what
-// it did) and a countdown to the next one. Refreshes itself once a second.
+// it did) and a countdown to the next one. Everything but the counts comes from the
+// SessionSource's status(), read once a second and whenever the source says it changed.
 // Threads: the GUI thread only.
+#include "sessionsource.h"
+
+#include <QDateTime>
 #include <QStatusBar>
-#include <QStorageInfo>
 #include <QTimer>
-#include <QUrl>
 
 class QLabel;
 
 namespace qtus {
 
-class CleanupScheduler;
 class Clock;
-class FileUploadStore;
 class SessionTableModel;
-struct CleanupReport;
 
 class AdminStatusBar final : public QStatusBar
 {
@@ -24,8 +23,8 @@ class AdminStatusBar final : public QStatusBar
     Q_DISABLE_COPY_MOVE(AdminStatusBar)
 
 public:
-    AdminStatusBar(FileUploadStore &store, CleanupScheduler &scheduler, const Clock &clock,
-                   const SessionTableModel &model, const QUrl &uploadUrl, QWidget *parent = nullptr);
+    AdminStatusBar(SessionSource &source, const Clock &clock, const SessionTableModel &model,
+                   QWidget *parent = nullptr);
 
     void showPassRunning();
     void showReport(const CleanupReport &report);
@@ -33,20 +32,22 @@ public:
     static QString describeReport(const CleanupReport &report);
 
 public slots:
-    void refresh();  // totals, disk and countdown
+    void refresh();  // everything but a running pass's "Cleaning up…"
 
 private:
-    QLabel *addLabel(const QString &objectName, bool permanent);
-    void updateTotals();
-    void updateStorage();
-    void updateCountdown();
+    using SourceStatus = SessionSource::SourceStatus;
 
-    FileUploadStore &m_store;
-    CleanupScheduler &m_scheduler;
+    QLabel *addLabel(const QString &objectName, bool permanent);
+    void updateListen(const SourceStatus &status);
+    void updateTotals();
+    void updateStorage(const SourceStatus &status);
+    void updateCountdown(const SourceStatus &status);
+
+    SessionSource &m_source;
     const Clock &m_clock;
     const SessionTableModel &m_model;
-    QStorageInfo m_storage;
     QTimer m_timer;
+    QDateTime m_reportShown;  // startedAt of the report on m_lastPass
     QLabel *m_listen = nullptr;
     QLabel *m_totals = nullptr;
     QLabel *m_stored = nullptr;

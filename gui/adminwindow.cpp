@@ -1,8 +1,6 @@
 #include "adminwindow.h"
 
 #include "adminstatusbar.h"
-#include "cleanupscheduler.h"
-#include "fileuploadstore.h"
 #include "guilogging.h"
 #include "progressdelegate.h"
 #include "sessionactions.h"
@@ -45,19 +43,17 @@ constexpr Filter allFilters[] = {Filter::All, Filter::Active, Filter::Expired, F
 
 } // namespace
 
-AdminWindow::AdminWindow(FileUploadStore &store, UploadLocks &locks, CleanupScheduler &scheduler, const Clock &clock,
-                         const QUrl &uploadUrl, QWidget *parent)
+AdminWindow::AdminWindow(SessionSource &source, const Clock &clock, QWidget *parent)
     : QMainWindow(parent),
-      m_store(store),
-      m_scheduler(scheduler),
-      m_uploadUrl(uploadUrl)
+      m_source(source),
+      m_uploadUrl(source.status().uploadUrl)
 {
     setObjectName(QStringLiteral("AdminWindow"));
-    setWindowTitle(tr("qtus admin — %1").arg(uploadUrl.toString()));
+    setWindowTitle(tr("qtus admin — %1").arg(m_uploadUrl.toString()));
     if (!QApplication::windowIcon().isNull())
         setWindowIcon(QApplication::windowIcon());
 
-    m_model = new SessionTableModel(store, clock, this);
+    m_model = new SessionTableModel(source, clock, this);
     m_proxy = new SessionFilterProxy(this);
     m_proxy->setSourceModel(m_model);
 
@@ -66,34 +62,37 @@ AdminWindow::AdminWindow(FileUploadStore &store, UploadLocks &locks, CleanupSche
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
+    layout->addWidget(buildConnectionBanner());
     layout->addWidget(buildFilterBar());
     buildTable();
     layout->addWidget(m_table, 1);
     setCentralWidget(central);
-    m_actions = new SessionActions(store, locks, uploadUrl, *m_table);
+    m_actions = new SessionActions(source, *m_table);
     buildMenus();
 
-    m_statusBar = new AdminStatusBar(store, scheduler, clock, *m_model, uploadUrl, this);
+    m_statusBar = new AdminStatusBar(source, clock, *m_model, this);
     setStatusBar(m_statusBar);
     connect(m_actions, &SessionActions::message, m_statusBar, &QStatusBar::showMessage);
 
     // Every pass, from the button, the timer or elsewhere, is announced by these two.
-    connect(&m_scheduler, &CleanupScheduler::passStarted, this, [this] {
+    connect(&m_source, &SessionSource::passStarted, this, [this] {
         m_statusBar->showPassRunning();
-        updateCleanupButton();
+        updateCleanupButton(m_source.status());
     });
-    connect(&m_scheduler, &CleanupScheduler::passFinished, this, [this](const CleanupReport &report) {
+    connect(&m_source, &SessionSource::passFinished, this, [this](const CleanupReport &report) {
         showReport(report);
-        updateCleanupButton();
+        updateCleanupButton(m_source.status());
     });
+    connect(&m_source, &SessionSource::statusChanged, this, &AdminWindow::updateFromStatus);
+    connect(&m_source, &SessionSource::connectionChanged, this, &AdminWindow::updateFromStatus);
     connect(m_proxy, &SessionFilterProxy::countsChanged, this, &AdminWindow::updateFilterCounts);
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &AdminWindow::updateEmptyHint);
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &AdminWindow::updateEmptyHint);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &AdminWindow::updateEmptyHint);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &AdminWindow::updateEmptyHint);
     setTabOrder(m_cleanupButton, m_table);
+    updateFromStatus();
     updateFilterCounts();
-    updateCleanupButton();
     updateEmptyHint();
     restoreSettings();
     m_table->setFocus();
@@ -173,6 +172,20 @@ void AdminWindow::buildMenus()
     help->addAction(tr("&About qtus-admin"), this, &AdminWindow::showAbout);
 }
 
+QWidget *AdminWindow::buildConnectionBanner()
+{
+    // Above everything and in the colour of an alarm: greyed rows alone are easy to take
+    // for a quiet server.
+    m_connectionBanner = new QLabel(this);
+    m_connectionBanner->setObjectName(QStringLiteral("connectionBanner"));
+    m_connectionBanner->setStyleSheet(QStringLiteral(
+        "QLabel#connectionBanner { background-color: #b3261e; color: white; font-weight: bold; padding: 6px 10px; }"));
+    m_connectionBanner->setWordWrap(true);
+    m_connectionBanner->setTextFormat(Qt::PlainText);
+    m_connectionBanner->hide();
+    return m_connectionBanner;
+}
+
 QWidget *AdminWindow::buildFilterBar()
 {
     auto *bar = new QWidget(this);
@@ -217,14 +230,13 @@ QWidget *AdminWindow::buildFilterBar()
     m_cleanupButton = new QPushButton(tr("Clean &up now"), bar);
     m_cleanupButton->setObjectName(QStringLiteral("cleanupButton"));
     m_cleanupButton->setIcon(style()->standardIcon(QStyle::SP_TrashIcon));
-    m_cleanupButton->setToolTip(tr("Remove expired uploads now (F5)"));
     // Wide enough for the busy text, so the bar does not jump while a pass runs.
     m_cleanupButton->setMinimumWidth(
         m_cleanupButton->fontMetrics().horizontalAdvance(tr("Cleaning up…")) + 32);
     connect(m_cleanupButton, &QPushButton::clicked, this, [this] {
         qCInfo(lcGui) << "cleanup pass requested from the admin window";
-        m_scheduler.runNow();
-        updateCleanupButton();
+        m_source.runCleanup();
+        updateCleanupButton(m_source.status());
     });
     layout->addWidget(m_cleanupButton);
 
@@ -287,12 +299,35 @@ void AdminWindow::updateFilterCounts()
         m_filterActions[int(filter)]->setText(labels[int(filter)].arg(m_proxy->count(filter)));
 }
 
-void AdminWindow::updateCleanupButton()
+void AdminWindow::updateFromStatus()
 {
-    const bool running = m_scheduler.isPassRunning();
-    m_cleanupButton->setEnabled(!running);
+    const SessionSource::SourceStatus status = m_source.status();
+    if (status.uploadUrl != m_uploadUrl) {  // a remote source learns it once connected
+        m_uploadUrl = status.uploadUrl;
+        setWindowTitle(tr("qtus admin — %1").arg(m_uploadUrl.toString()));
+        updateEmptyHint();
+    }
+    // The rows stay as last known, greyed: the admin still sees what there was.
+    m_model->setStale(!status.connected);
+    if (!status.connected) {
+        QString text = tr("Connection to %1 lost — reconnecting…").arg(m_uploadUrl.toString());
+        if (!status.connectionProblem.isEmpty())
+            text += QLatin1Char('\n') + status.connectionProblem;
+        m_connectionBanner->setText(text);
+    }
+    m_connectionBanner->setVisible(!status.connected);
+    updateCleanupButton(status);
+}
+
+void AdminWindow::updateCleanupButton(const SessionSource::SourceStatus &status)
+{
+    const bool running = status.passRunning;
+    const bool enabled = status.connected && !running;
+    m_cleanupButton->setEnabled(enabled);
     m_cleanupButton->setText(running ? tr("Cleaning up…") : tr("Clean &up now"));
-    m_cleanupAction->setEnabled(!running);
+    m_cleanupButton->setToolTip(status.connected ? tr("Remove expired uploads now (F5)")
+                                                 : tr("Needs the connection to the server"));
+    m_cleanupAction->setEnabled(enabled);
 }
 
 void AdminWindow::updateEmptyHint()
@@ -317,11 +352,14 @@ void AdminWindow::showReport(const CleanupReport &report)
 
 void AdminWindow::showAbout()
 {
+    const QString directory = m_source.status().directory;
+    QString serving = tr("Serving <tt>%1</tt>").arg(m_uploadUrl.toString().toHtmlEscaped());
+    if (!directory.isEmpty())
+        serving += tr("<br>from <tt>%1</tt>").arg(directory.toHtmlEscaped());
     QMessageBox::about(this, tr("About qtus-admin"),
                        tr("<h3>qtus-admin %1</h3><p>A tus 1.0.0 resumable-upload server with its admin window.</p>"
-                          "<p>Serving <tt>%2</tt><br>from <tt>%3</tt></p>")
-                           .arg(QStringLiteral(QTUS_VERSION), m_uploadUrl.toString().toHtmlEscaped(),
-                                m_store.directory().toHtmlEscaped()));
+                          "<p>%2</p>")
+                           .arg(QStringLiteral(QTUS_VERSION), serving));
 }
 
 void AdminWindow::restoreSettings()

@@ -1,11 +1,14 @@
 #pragma once
-// qtus-admin's main window: every upload session of the running server in a live table,
-// filters (All / Active / Expired / Completed, with counts) and a search field, a
-// "Clean up now" button, and a status bar with the server's state (see AdminStatusBar).
-// It gets the server's parts, not the server: tests build them with a temp dir and a
-// manual clock and need no sockets.
+// qtus-admin's main window: every upload session of a server in a live table, filters
+// (All / Active / Expired / Completed, with counts) and a search field, a "Clean up now"
+// button, and a status bar with the server's state (see AdminStatusBar). While the source
+// is disconnected a banner says so, the last known rows stay, greyed, and what needs the
+// server (Clean up now, Terminate) is disabled.
+// It gets a SessionSource, not the server: qtus-admin passes the in-process server's
+// LocalSessionSource; tests build one over a temp dir and a manual clock, with no sockets.
 // Threads: the GUI thread only.
 #include "sessionfilterproxy.h"
+#include "sessionsource.h"
 
 #include <QMainWindow>
 #include <QUrl>
@@ -21,13 +24,9 @@ class QToolButton;
 namespace qtus {
 
 class AdminStatusBar;
-class CleanupScheduler;
 class Clock;
-class FileUploadStore;
 class SessionActions;
 class SessionTableModel;
-class UploadLocks;
-struct CleanupReport;
 
 class AdminWindow final : public QMainWindow
 {
@@ -35,10 +34,7 @@ class AdminWindow final : public QMainWindow
     Q_DISABLE_COPY_MOVE(AdminWindow)
 
 public:
-    // The upload directory is the store's; locks guard terminating an upload in flight.
-    // uploadUrl: the upload endpoint as clients see it (http://host:port/files/).
-    AdminWindow(FileUploadStore &store, UploadLocks &locks, CleanupScheduler &scheduler, const Clock &clock,
-                const QUrl &uploadUrl, QWidget *parent = nullptr);
+    AdminWindow(SessionSource &source, const Clock &clock, QWidget *parent = nullptr);
     ~AdminWindow() override;
 
     SessionTableModel &sessionModel() { return *m_model; }
@@ -51,20 +47,23 @@ protected:
 private:
     void buildActions();
     void buildMenus();
+    QWidget *buildConnectionBanner();
     QWidget *buildFilterBar();
     void buildTable();
     void setStateFilter(SessionFilterProxy::StateFilter filter);
     void updateFilterCounts();
-    void updateCleanupButton();
+    void updateFromStatus();  // title, connection banner, stale rows, cleanup button
+    void updateCleanupButton(const SessionSource::SourceStatus &status);
     void updateEmptyHint();
     void showReport(const CleanupReport &report);
     void showAbout();
     void restoreSettings();
     void saveSettings() const;
 
-    FileUploadStore &m_store;
-    CleanupScheduler &m_scheduler;
-    const QUrl m_uploadUrl;
+    SessionSource &m_source;
+    QUrl m_uploadUrl;  // the source's, as of its last status change
+
+    QLabel *m_connectionBanner = nullptr;
 
     SessionTableModel *m_model = nullptr;
     SessionFilterProxy *m_proxy = nullptr;

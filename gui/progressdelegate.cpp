@@ -40,7 +40,13 @@ void ProgressDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     bar.fontMetrics = option.fontMetrics;
     bar.palette = option.palette;
     const auto state = SessionState(index.data(SessionTableModel::StateRole).toInt());
-    bar.palette.setColor(QPalette::Highlight, sessionStateColor(state));
+    if (index.data(SessionTableModel::StaleRole).toBool()) {
+        // The last known progress, greyed like the rest of the row.
+        bar.state &= ~QStyle::State_Enabled;
+        bar.palette.setColor(QPalette::Highlight, staleTextBrush().color());
+    } else {
+        bar.palette.setColor(QPalette::Highlight, sessionStateColor(state));
+    }
     bar.palette.setColor(QPalette::HighlightedText, Qt::white);
     style->drawControl(QStyle::CE_ProgressBar, &bar, painter, widget);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Paints the progress column as a progress bar (the style's own, with the percentage),
-// coloured by the session's state; a deferred-length upload has no bar, only its text.
+// coloured by the session's state (grey while the rows are stale); a deferred-length upload
+// has no bar, only its text.
 // Threads: the GUI thread only.
 #include <QStyledItemDelegate>
 

@@ -1,9 +1,6 @@
 #include "sessionactions.h"
 
-#include "fileuploadstore.h"
-#include "guilogging.h"
 #include "sessiontablemodel.h"
-#include "uploadlocks.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -12,17 +9,17 @@
 #include <QGuiApplication>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPointer>
 #include <QPushButton>
 #include <QTableView>
 
 namespace qtus {
 
-SessionActions::SessionActions(FileUploadStore &store, UploadLocks &locks, const QUrl &uploadUrl, QTableView &table)
+SessionActions::SessionActions(SessionSource &source, QTableView &table)
     : QObject(&table),
-      m_store(store),
-      m_locks(locks),
-      m_uploadUrl(uploadUrl),
-      m_table(table)
+      m_source(source),
+      m_table(table),
+      m_connected(source.status().connected)
 {
     m_copyUrl = new QAction(tr("&Copy Upload URL"), this);
     m_copyUrl->setObjectName(QStringLiteral("copyUrlAction"));
@@ -35,6 +32,8 @@ SessionActions::SessionActions(FileUploadStore &store, UploadLocks &locks, const
     m_openFolder->setObjectName(QStringLiteral("openFolderAction"));
     m_openFolder->setShortcut(QKeySequence::Open);
     connect(m_openFolder, &QAction::triggered, this, &SessionActions::openFolder);
+    // A remote server's folder is on another machine: the menus leave the action out.
+    m_openFolder->setVisible(m_source.isLocal());
 
     m_terminate = new QAction(tr("&Terminate Upload…"), this);
     m_terminate->setObjectName(QStringLiteral("terminateAction"));
@@ -58,6 +57,11 @@ SessionActions::SessionActions(FileUploadStore &store, UploadLocks &locks, const
     // selection with it.
     connect(m_table.model(), &QAbstractItemModel::rowsRemoved, this, &SessionActions::updateEnabled);
     connect(m_table.model(), &QAbstractItemModel::modelReset, this, &SessionActions::updateEnabled);
+    // Terminating needs the server: not while the source is disconnected.
+    connect(&m_source, &SessionSource::connectionChanged, this, [this](bool connected) {
+        m_connected = connected;
+        updateEnabled();
+    });
     updateEnabled();
 }
 
@@ -72,7 +76,7 @@ QString SessionActions::selectedUploadId() const
 
 QUrl SessionActions::uploadUrlFor(const QString &id) const
 {
-    QUrl url = m_uploadUrl;
+    QUrl url = m_source.status().uploadUrl;
     QString path = url.path();
     if (!path.endsWith(QLatin1Char('/')))
         path += QLatin1Char('/');
@@ -84,7 +88,7 @@ void SessionActions::updateEnabled()
 {
     const bool hasUpload = !selectedUploadId().isEmpty();
     m_copyUrl->setEnabled(hasUpload);
-    m_terminate->setEnabled(hasUpload);
+    m_terminate->setEnabled(hasUpload && m_connected);
 }
 
 void SessionActions::showContextMenu(const QPoint &viewportPos)
@@ -129,32 +133,20 @@ void SessionActions::copySelectedUrl()
 
 void SessionActions::openFolder()
 {
-    const QString dir = m_store.directory();
+    const QString dir = m_source.status().directory;
     if (!QDesktopServices::openUrl(QUrl::fromLocalFile(dir)))
         emit message(tr("Could not open %1").arg(dir), 6000);
 }
 
-SessionActions::TerminateResult SessionActions::terminate(const QString &id)
+void SessionActions::terminate(const QString &id, std::function<void(SessionSource::TerminateResult)> done)
 {
-    UploadLock lock = m_locks.tryLock(id);
-    if (!lock.isHeld())
-        return TerminateResult::InFlight;
-    qint64 freed = 0;
-    switch (m_store.remove(id, &freed)) {
-    case StoreStatus::Ok:
-        qCInfo(lcGui) << "terminated upload" << id << "from the admin window, freed" << freed << "bytes";
-        return TerminateResult::Removed;
-    case StoreStatus::NotFound:
-        return TerminateResult::Gone;
-    default:
-        return TerminateResult::Failed;
-    }
+    m_source.terminate(id, std::move(done));
 }
 
 void SessionActions::confirmAndTerminateSelected()
 {
     const QString id = selectedUploadId();
-    const auto info = m_store.find(id);
+    const auto info = m_source.find(id);
     if (!info)
         return;
     const QString name = info->fileName().isEmpty() ? id.left(8) : info->fileName();
@@ -171,24 +163,38 @@ void SessionActions::confirmAndTerminateSelected()
     if (box.clickedButton() != confirm)
         return;
 
-    switch (terminate(id)) {
-    case TerminateResult::Removed:
+    // A remote source answers later, perhaps after the window has gone.
+    terminate(id, [self = QPointer<SessionActions>(this), name](SessionSource::TerminateResult result) {
+        if (self)
+            self->showTerminated(name, result);
+    });
+}
+
+void SessionActions::showTerminated(const QString &name, SessionSource::TerminateResult result)
+{
+    using Result = SessionSource::TerminateResult;
+    QWidget *parent = m_table.window();
+    switch (result) {
+    case Result::Removed:
         emit message(tr("Terminated “%1”").arg(name), 6000);
         break;
-    case TerminateResult::Gone:
+    case Result::Gone:
         emit message(tr("“%1” was already removed").arg(name), 6000);
         break;
-    case TerminateResult::InFlight:
+    case Result::InFlight:
         QMessageBox::information(parent, tr("Upload in flight"),
                                  tr("“%1” is receiving data right now. Try again when the current request "
                                     "has finished.")
                                      .arg(name));
         break;
-    case TerminateResult::Failed:
+    case Result::Failed: {
+        const QString dir = m_source.status().directory;
         QMessageBox::warning(parent, tr("Terminate upload"),
-                             tr("“%1” could not be removed from %2; see the log for details.")
-                                 .arg(name, m_store.directory()));
+                             dir.isEmpty() ? tr("“%1” could not be removed; see the server's log for details.").arg(name)
+                                           : tr("“%1” could not be removed from %2; see the log for details.")
+                                                 .arg(name, dir));
         break;
+    }
     }
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 // What the admin can do with one upload session, from the table's context menu, the Upload
-// menu or their shortcuts: copy its URL, open the folder it is stored in, and terminate it
-// (after a confirmation, and only while no request is writing it). The actions follow the
-// table's selected row.
+// menu or their shortcuts: copy its URL, open the folder it is stored in (only when the
+// source is local), and terminate it (after a confirmation, only while the source is
+// connected and no request is writing it). The actions follow the table's selected row.
 // Threads: the GUI thread only.
+#include "sessionsource.h"
+
 #include <QObject>
 #include <QUrl>
 
@@ -12,26 +14,22 @@ class QTableView;
 
 namespace qtus {
 
-class FileUploadStore;
-class UploadLocks;
-
 class SessionActions final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SessionActions)
 
 public:
-    // uploadUrl: the upload endpoint as clients see it (http://host:port/files/).
-    SessionActions(FileUploadStore &store, UploadLocks &locks, const QUrl &uploadUrl, QTableView &table);
+    SessionActions(SessionSource &source, QTableView &table);
 
     QAction *copyUrlAction() const { return m_copyUrl; }
     QAction *openFolderAction() const { return m_openFolder; }
     QAction *terminateAction() const { return m_terminate; }
 
-    enum class TerminateResult { Removed, InFlight, Gone, Failed };
-    // Removes an upload unless a request is writing it right now: the lock is taken the way
-    // a cleanup pass takes it. No confirmation; terminateAction() asks first.
-    TerminateResult terminate(const QString &id);
+    // Asks the source to remove an upload unless a request is writing it right now; done
+    // gets the outcome (from a local source before this returns). No confirmation, and
+    // nothing shown: terminateAction() asks first and tells how it went.
+    void terminate(const QString &id, std::function<void(SessionSource::TerminateResult)> done);
     QUrl uploadUrlFor(const QString &id) const;
     QString selectedUploadId() const;
 
@@ -48,11 +46,11 @@ private:
     void copySelectedUrl();
     void openFolder();
     void confirmAndTerminateSelected();
+    void showTerminated(const QString &name, SessionSource::TerminateResult result);
 
-    FileUploadStore &m_store;
-    UploadLocks &m_locks;
-    const QUrl m_uploadUrl;
+    SessionSource &m_source;
     QTableView &m_table;
+    bool m_connected = true;  // as the source last said
     QAction *m_copyUrl = nullptr;
     QAction *m_openFolder = nullptr;
     QAction *m_terminate = nullptr;

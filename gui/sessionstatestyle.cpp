@@ -47,4 +47,9 @@ QBrush mutedTextBrush()
     return QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
 }
 
+QBrush staleTextBrush()
+{
+    return QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
+}
+
 } // namespace qtus

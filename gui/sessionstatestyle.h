@@ -15,5 +15,8 @@ QColor sessionStateColor(SessionState state);
 QIcon sessionStateIcon(SessionState state);
 // Text colour for rows that wait to be cleaned up.
 QBrush mutedTextBrush();
+// Text colour for every row while the source is disconnected: the values are the last ones
+// known. The theme's disabled text, as greyed-out widgets use.
+QBrush staleTextBrush();
 
 } // namespace qtus

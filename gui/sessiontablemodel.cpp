@@ -1,6 +1,6 @@
 #include "sessiontablemodel.h"
 
-#include "fileuploadstore.h"
+#include "sessionsource.h"
 #include "sessionstatestyle.h"
 
 #include <QFontDatabase>
@@ -66,11 +66,11 @@ void forEachRun(const std::vector<int> &sortedRows, F &&f)
 
 } // namespace
 
-SessionTableModel::SessionTableModel(FileUploadStore &store, const Clock &clock, QObject *parent)
+SessionTableModel::SessionTableModel(SessionSource &source, const Clock &clock, QObject *parent)
     : QAbstractTableModel(parent),
-      m_store(store),
+      m_source(source),
       m_clock(clock),
-      m_expireAfter(store.expireAfter()),
+      m_expireAfter(source.expireAfter()),
       m_now(clock.now())
 {
     for (const SessionState state : {SessionState::Active, SessionState::Completed, SessionState::Expired})
@@ -79,24 +79,10 @@ SessionTableModel::SessionTableModel(FileUploadStore &store, const Clock &clock,
 
     // Subscribe before taking the snapshot: a session created in between arrives as a
     // change and is simply re-read.
-    connect(&m_store, &FileUploadStore::uploadCreated, this,
-            [this](const UploadInfo &info) { onUploadChanged(info.id); });
-    connect(&m_store, &FileUploadStore::uploadProgress, this,
-            [this](const QString &id, qint64) { onUploadChanged(id); });
-    connect(&m_store, &FileUploadStore::uploadCompleted, this,
-            [this](const UploadInfo &info) { onUploadChanged(info.id); });
-    connect(&m_store, &FileUploadStore::uploadRemoved, this, &SessionTableModel::onUploadRemoved);
-
-    QList<UploadInfo> sessions = m_store.sessions();
-    std::sort(sessions.begin(), sessions.end(), [](const UploadInfo &a, const UploadInfo &b) {
-        return std::tie(a.createdAt, a.id) < std::tie(b.createdAt, b.id);
-    });
-    m_rows.reserve(std::size_t(sessions.size()));
-    for (const UploadInfo &info : std::as_const(sessions)) {
-        m_rows.push_back(makeRow(info, m_now));
-        countRow(*m_rows.back(), +1);
-    }
-    rebuildIndex(0);
+    connect(&m_source, &SessionSource::sessionChanged, this, &SessionTableModel::onSessionChanged);
+    connect(&m_source, &SessionSource::sessionRemoved, this, &SessionTableModel::onSessionRemoved);
+    connect(&m_source, &SessionSource::sessionsReset, this, &SessionTableModel::onSessionsReset);
+    loadSessions();
 
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(defaultFlushInterval);
@@ -111,6 +97,16 @@ SessionTableModel::~SessionTableModel() = default;
 void SessionTableModel::setFlushInterval(std::chrono::milliseconds interval) { m_flushTimer.setInterval(interval); }
 
 void SessionTableModel::setRefreshInterval(std::chrono::milliseconds interval) { m_refreshTimer.start(interval); }
+
+void SessionTableModel::setStale(bool stale)
+{
+    if (stale == m_stale)
+        return;
+    m_stale = stale;
+    // Neither a sort nor a filter value changes: the proxy need not re-sort or recount.
+    if (!m_rows.empty())
+        emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1), {Qt::ForegroundRole, StaleRole});
+}
 
 int SessionTableModel::rowCount(const QModelIndex &parent) const
 {
@@ -131,13 +127,48 @@ std::optional<UploadInfo> SessionTableModel::sessionAt(int row) const
 
 int SessionTableModel::rowOf(const QString &id) const { return m_rowById.value(id, -1); }
 
-void SessionTableModel::onUploadChanged(const QString &id)
+// Appends a row for every session of the source, oldest first, so an unsorted view reads
+// like a log.
+void SessionTableModel::loadSessions()
+{
+    QList<UploadInfo> sessions = m_source.sessions();
+    std::sort(sessions.begin(), sessions.end(), [](const UploadInfo &a, const UploadInfo &b) {
+        return std::tie(a.createdAt, a.id) < std::tie(b.createdAt, b.id);
+    });
+    m_rows.reserve(std::size_t(sessions.size()));
+    for (const UploadInfo &info : std::as_const(sessions)) {
+        m_rows.push_back(makeRow(info, m_now));
+        countRow(*m_rows.back(), +1);
+    }
+    rebuildIndex(0);
+}
+
+void SessionTableModel::onSessionsReset()
+{
+    // The new snapshot holds every pending change already.
+    m_flushTimer.stop();
+    m_dirty.clear();
+    m_removed.clear();
+    const std::array<int, 3> countsBefore = m_stateCounts;
+    beginResetModel();
+    m_rows.clear();
+    m_rowById.clear();
+    m_stateCounts = {};
+    m_expireAfter = m_source.expireAfter();
+    m_now = m_clock.now();
+    loadSessions();
+    endResetModel();
+    if (m_stateCounts != countsBefore)
+        emit stateCountsChanged();
+}
+
+void SessionTableModel::onSessionChanged(const QString &id)
 {
     m_dirty.insert(id);
     schedulePendingFlush();
 }
 
-void SessionTableModel::onUploadRemoved(const QString &id)
+void SessionTableModel::onSessionRemoved(const QString &id)
 {
     m_dirty.remove(id);
     m_removed.insert(id);
@@ -170,7 +201,7 @@ void SessionTableModel::flushPendingChanges()
     std::vector<int> changedRows;
     std::vector<std::unique_ptr<Row>> newRows;
     for (const QString &id : dirty) {
-        const std::optional<UploadInfo> info = m_store.find(id);
+        const std::optional<UploadInfo> info = m_source.find(id);
         const int row = rowOf(id);
         if (!info) {  // gone already; its removal signal may still be on its way
             if (row >= 0)
@@ -315,6 +346,8 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     case Qt::DecorationRole:
         return column == StateColumn ? QVariant(m_stateIcons[std::size_t(row.state)]) : QVariant();
     case Qt::ForegroundRole:
+        if (m_stale)
+            return QVariant(staleTextBrush());
         // Expired sessions are waiting to be cleaned up: show them muted.
         return row.state == SessionState::Expired && column != StateColumn ? QVariant(mutedTextBrush()) : QVariant();
     case SortRole:
@@ -327,6 +360,8 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         return int(row.state);
     case ProgressRole:
         return progressOf(row.info);
+    case StaleRole:
+        return m_stale;
     default:
         return {};
     }

@@ -1,13 +1,18 @@
-// AdminWindow on the offscreen platform, built from the server's parts (store, locks, cleanup
-// scheduler, a manual clock) in a QTemporaryDir, no sockets. Five uploads of which the clock
+// AdminWindow on the offscreen platform, reading a LocalSessionSource over the server's parts
+// (store, locks, cleanup scheduler, a manual clock) in a QTemporaryDir, no sockets. Five uploads of which the clock
 // makes two expired: "Clean up now" (clicked with the mouse, or F5) removes exactly those two
 // rows and the window reports the pass; filters, search and counts; the status bar; terminate
-// and copy-URL; rows expiring with no request; geometry remembered across windows.
+// and copy-URL; rows expiring with no request; geometry remembered across windows; and, with
+// a source whose connection the test switches off and on, the connection-lost banner, the
+// greyed rows and the disabled server actions.
 #include "adminwindow.h"
 #include "cleanupscheduler.h"
 #include "fileuploadstore.h"
+#include "localsessionsource.h"
 #include "sessionactions.h"
+#include "sessionstatestyle.h"
 #include "sessiontablemodel.h"
+#include "togglingsessionsource.h"
 #include "uploadlocks.h"
 #include "uploadmetadata.h"
 
@@ -49,12 +54,14 @@ private slots:
     void terminateWaitsForTheUploadsLock();
     void copyUploadUrl();
     void geometryIsRemembered();
+    void connectionLostShowsTheLastRowsGreyed();
 
 private:
     QString createUpload(const QString &fileName, qint64 size);
     void write(const QString &id, qint64 bytes);
     void makeFiveUploads();
     std::unique_ptr<AdminWindow> makeWindow();
+    std::unique_ptr<AdminWindow> makeWindow(SessionSource &source);
     QStringList shownIds(AdminWindow &window) const;
     template<typename T>
     static T *child(AdminWindow &window, const QString &name);
@@ -64,6 +71,7 @@ private:
     std::unique_ptr<UploadLocks> m_locks;
     std::unique_ptr<FileUploadStore> m_store;
     std::unique_ptr<CleanupScheduler> m_scheduler;
+    std::unique_ptr<LocalSessionSource> m_source;
     QStringList m_expired;  // set by makeFiveUploads()
     QStringList m_kept;
     const QUrl m_url = QUrl(QStringLiteral("http://127.0.0.1:1080/files/"));
@@ -90,12 +98,15 @@ void tst_AdminWindow::init()
     policy.interval = 10min;
     policy.expireAfter = 24h;
     m_scheduler = std::make_unique<CleanupScheduler>(*m_store, *m_locks, *m_clock, policy);
+    // Before any test connects to the scheduler: the window hears of a pass first.
+    m_source = std::make_unique<LocalSessionSource>(*m_store, *m_locks, *m_scheduler, m_url);
     m_expired.clear();
     m_kept.clear();
 }
 
 void tst_AdminWindow::cleanup()
 {
+    m_source.reset();
     m_scheduler.reset();
     m_store.reset();
     m_locks.reset();
@@ -137,7 +148,12 @@ void tst_AdminWindow::makeFiveUploads()
 
 std::unique_ptr<AdminWindow> tst_AdminWindow::makeWindow()
 {
-    auto window = std::make_unique<AdminWindow>(*m_store, *m_locks, *m_scheduler, *m_clock, m_url);
+    return makeWindow(*m_source);
+}
+
+std::unique_ptr<AdminWindow> tst_AdminWindow::makeWindow(SessionSource &source)
+{
+    auto window = std::make_unique<AdminWindow>(source, *m_clock);
     window->sessionModel().setFlushInterval(10ms);
     window->show();
     if (!QTest::qWaitForWindowExposed(window.get()))
@@ -322,15 +338,29 @@ void tst_AdminWindow::terminateWaitsForTheUploadsLock()
     makeFiveUploads();
     auto window = makeWindow();
     const QString id = m_kept.first();
+    using Result = SessionSource::TerminateResult;
+    Result answer = Result::Failed;
+    // The local source answers exactly once, before terminate() returns.
+    auto terminate = [&](const QString &upload) {
+        int answers = 0;
+        window->sessionActions().terminate(upload, [&](Result result) {
+            answer = result;
+            ++answers;
+        });
+        return answers == 1;
+    };
     {
         UploadLock inFlight = m_locks->tryLock(id);  // a PATCH is writing it
-        QCOMPARE(window->sessionActions().terminate(id), SessionActions::TerminateResult::InFlight);
+        QVERIFY(terminate(id));
+        QCOMPARE(answer, Result::InFlight);
         QVERIFY(m_store->find(id));
     }
-    QCOMPARE(window->sessionActions().terminate(id), SessionActions::TerminateResult::Removed);
+    QVERIFY(terminate(id));
+    QCOMPARE(answer, Result::Removed);
     QTRY_COMPARE(shownIds(*window).size(), 4);
     QVERIFY(!shownIds(*window).contains(id));
-    QCOMPARE(window->sessionActions().terminate(id), SessionActions::TerminateResult::Gone);
+    QVERIFY(terminate(id));
+    QCOMPARE(answer, Result::Gone);
 }
 
 void tst_AdminWindow::copyUploadUrl()
@@ -359,6 +389,62 @@ void tst_AdminWindow::geometryIsRemembered()
     }
     auto window = makeWindow();
     QCOMPARE(window->size(), QSize(900, 520));
+}
+
+void tst_AdminWindow::connectionLostShowsTheLastRowsGreyed()
+{
+    makeFiveUploads();
+    TogglingSessionSource source(*m_source);
+    auto window = makeWindow(source);
+    auto *banner = child<QLabel>(*window, QStringLiteral("connectionBanner"));
+    auto *button = child<QPushButton>(*window, QStringLiteral("cleanupButton"));
+    auto *cleanupAction = child<QAction>(*window, QStringLiteral("cleanupAction"));
+    auto *terminate = child<QAction>(*window, QStringLiteral("terminateAction"));
+    auto *table = child<QTableView>(*window, QStringLiteral("sessionTable"));
+    table->selectRow(0);
+    const QAbstractItemModel &model = *table->model();
+    // Cells with the stale grey, and cells with no colour of their own.
+    auto countCells = [&model](bool grey) {
+        int count = 0;
+        for (int row = 0; row < model.rowCount(); ++row) {
+            for (int column = 0; column < model.columnCount(); ++column) {
+                const QVariant foreground = model.index(row, column).data(Qt::ForegroundRole);
+                count += grey ? foreground.value<QBrush>().color() == staleTextBrush().color() : !foreground.isValid();
+            }
+        }
+        return count;
+    };
+    // Expired rows are muted but for their state: 3 active or completed rows and 2 states.
+    const int plainWhenConnected = 3 * SessionTableModel::ColumnCount + 2;
+    QVERIFY(!banner->isVisible());
+    QCOMPARE(countCells(false), plainWhenConnected);
+    QVERIFY(button->isEnabled());
+    QVERIFY(terminate->isEnabled());
+
+    source.setConnected(false, QStringLiteral("Connection refused"));
+    QVERIFY(banner->isVisible());
+    QVERIFY2(banner->text().startsWith(QStringLiteral("Connection to %1 lost — reconnecting…").arg(m_url.toString())),
+             qPrintable(banner->text()));
+    QVERIFY2(banner->text().contains(QStringLiteral("Connection refused")), qPrintable(banner->text()));
+    QCOMPARE(shownIds(*window).size(), 5);  // the last known rows stay...
+    QCOMPARE(countCells(true), 5 * int(SessionTableModel::ColumnCount));  // ...every cell of them grey
+    QVERIFY(window->sessionModel().isStale());
+    QVERIFY(!button->isEnabled());
+    QVERIFY(!cleanupAction->isEnabled());
+    QVERIFY(!terminate->isEnabled());
+    QVERIFY(child<QAction>(*window, QStringLiteral("copyUrlAction"))->isEnabled());  // needs no server
+
+    source.setProblem(QStringLiteral("Operation timed out"));
+    QVERIFY2(banner->text().contains(QStringLiteral("Operation timed out")), qPrintable(banner->text()));
+    QVERIFY(banner->isVisible());
+
+    source.setConnected(true);
+    QVERIFY(!banner->isVisible());
+    QCOMPARE(countCells(false), plainWhenConnected);
+    QVERIFY(!window->sessionModel().isStale());
+    QVERIFY(button->isEnabled());
+    QVERIFY(cleanupAction->isEnabled());
+    QVERIFY(terminate->isEnabled());
 }
 
 QTEST_MAIN(tst_AdminWindow)
