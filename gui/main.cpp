@@ -3,16 +3,25 @@
 // command line, 1 when the server cannot start (on stderr; no dialog, so scripts and
 // service managers see it). Closing the window stops the server the graceful way, as
 // SIGTERM does for qtusd; SIGTERM and SIGINT do the same here.
+//
+// qtus-admin --connect http://HOST:PORT/ [--token-file PATH] opens the same window on a
+// qtusd elsewhere, over its admin API (docs/admin-api.md); nothing runs in this process
+// then, and closing the window (or a signal) only closes it.
 #include "adminwindow.h"
+#include "clock.h"
 #include "localsessionsource.h"
+#include "remotesessionsource.h"
 #include "serverconfig.h"
 #include "uploadserver.h"
 
 #include <QApplication>
+#include <QFile>
 #include <QIcon>
 #include <QSocketNotifier>
 
 #include <csignal>
+#include <optional>
+#include <variant>
 #include <cstdio>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,25 +40,131 @@ void onSignal(int)
     [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &byte, 1);
 }
 
-} // namespace
 
-int main(int argc, char *argv[])
+// --connect URL [--token-file PATH]: the only flags of the remote mode. nullopt when the
+// command line is not the remote mode's; an exit code when it is but is wrong.
+struct RemoteArgs
 {
-    qtus::ServerConfig config;
-    if (const auto exitCode = qtus::takeCommandLine(argc, argv, QStringLiteral("qtus-admin"), &config))
-        return *exitCode;
+    QUrl adminUrl;
+    QByteArray token;
+};
+std::optional<std::variant<RemoteArgs, int>> remoteArguments(int argc, char *argv[])
+{
+    QStringList args;
+    for (int i = 1; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+    if (!args.contains(QStringLiteral("--connect")))
+        return std::nullopt;
+    const auto fail = [](const QString &why) {
+        std::fprintf(stderr, "qtus-admin: %s\n", qPrintable(why));
+        return std::optional<std::variant<RemoteArgs, int>>(2);
+    };
+    RemoteArgs remote;
+    QString tokenFile;
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if ((arg == QLatin1String("--connect") || arg == QLatin1String("--token-file")) && i + 1 >= args.size())
+            return fail(QStringLiteral("%1 needs a value").arg(arg));
+        if (arg == QLatin1String("--connect"))
+            remote.adminUrl = QUrl(args.at(++i), QUrl::StrictMode);
+        else if (arg == QLatin1String("--token-file"))
+            tokenFile = args.at(++i);
+        else
+            return fail(QStringLiteral("--connect takes only --token-file, not '%1' (the server's own flags are the server's); try --help").arg(arg));
+    }
+    if (!remote.adminUrl.isValid() || (remote.adminUrl.scheme() != QLatin1String("http") && remote.adminUrl.scheme() != QLatin1String("https"))
+        || remote.adminUrl.host().isEmpty())
+        return fail(QStringLiteral("--connect: expected the admin API's URL, such as http://127.0.0.1:1081/"));
+    if (!remote.adminUrl.path().endsWith(QLatin1Char('/')))
+        remote.adminUrl.setPath(remote.adminUrl.path() + QLatin1Char('/'));
+    if (tokenFile.isEmpty()) {
+        remote.token = qgetenv("QTUS_ADMIN_TOKEN").trimmed();
+        if (remote.token.isEmpty())
+            return fail(QStringLiteral("--connect needs --token-file PATH (or QTUS_ADMIN_TOKEN)"));
+    } else {
+        QFile file(tokenFile);
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("--token-file %1: %2").arg(tokenFile, file.errorString()));
+        remote.token = file.readLine(4096).trimmed();
+        if (remote.token.isEmpty())
+            return fail(QStringLiteral("--token-file %1 holds no token").arg(tokenFile));
+    }
+    return std::optional<std::variant<RemoteArgs, int>>(remote);
+}
 
-    QApplication app(argc, argv);
+void installSignalPipe()
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) != 0) {
+        std::perror("qtus-admin: socketpair");
+        std::exit(1);
+    }
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+}
+
+QIcon appIcon()
+{
+    QIcon icon;
+    for (const int size : {16, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/qtus/qtus-%1.png").arg(size), QSize(size, size));
+    return icon;
+}
+
+void setUpApplication()
+{
     QApplication::setApplicationName(QStringLiteral("qtus-admin"));
     QApplication::setOrganizationName(QStringLiteral("qtus"));
     QApplication::setApplicationVersion(QStringLiteral(QTUS_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("qtus-admin"));
     initResources();
-    QIcon icon;
-    for (const int size : {16, 32, 48, 64, 128, 256})
-        icon.addFile(QStringLiteral(":/qtus/qtus-%1.png").arg(size), QSize(size, size));
-    QApplication::setWindowIcon(icon);
+    QApplication::setWindowIcon(appIcon());
     std::signal(SIGPIPE, SIG_IGN);
+}
+
+// The window on a qtusd elsewhere: a signal or closing the window ends it.
+int runRemote(int argc, char *argv[], const RemoteArgs &remote)
+{
+    QApplication app(argc, argv);
+    setUpApplication();
+    qtus::RemoteSessionSource source(remote.adminUrl, remote.token);
+    qtus::SystemClock clock;
+    qtus::AdminWindow window(source, clock);
+    installSignalPipe();
+    QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [] {
+        char byte;
+        [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &byte, 1);
+        std::fprintf(stdout, "qtus-admin: closing\n");
+        std::fflush(stdout);
+        QApplication::closeAllWindows();
+        QCoreApplication::quit();
+    });
+    source.start();
+    std::fprintf(stdout, "qtus-admin watching %s\n", qPrintable(remote.adminUrl.toString()));
+    std::fflush(stdout);
+    window.show();
+    return QApplication::exec();
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    if (const auto remote = remoteArguments(argc, argv)) {
+        if (const int *exitCode = std::get_if<int>(&*remote))
+            return *exitCode;
+        return runRemote(argc, argv, std::get<RemoteArgs>(*remote));
+    }
+    qtus::ServerConfig config;
+    if (const auto exitCode = qtus::takeCommandLine(argc, argv, QStringLiteral("qtus-admin"), &config))
+        return *exitCode;
+
+    QApplication app(argc, argv);
+    setUpApplication();
 
     qtus::UploadServer server(config);
     QString error;
@@ -77,10 +192,7 @@ int main(int argc, char *argv[])
     // (saving its layout) as it does after the admin closed it. The signal arrives on a
     // socketpair, as in qtusd, so this runs in the event loop, not in the signal's context.
     // Set up before the listening line: whoever waits for that line may signal at once.
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) != 0) {
-        std::perror("qtus-admin: socketpair");
-        return 1;
-    }
+    installSignalPipe();
     QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
     // A second signal while the stop is under way changes nothing: the graceful stop is
     // bounded by --shutdown-timeout.
@@ -89,13 +201,6 @@ int main(int argc, char *argv[])
         [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &byte, 1);
         stopServer();
     });
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &action, nullptr);
-    sigaction(SIGINT, &action, nullptr);
-
     std::fprintf(stdout, "qtus-admin listening on %s\n", qPrintable(server.url().toString()));
     std::fflush(stdout);
     window.show();

@@ -41,14 +41,16 @@ public:
     QByteArray token;
     QNetworkAccessManager network;
 
-    QString uploadDir() const { return dir.filePath(QStringLiteral("uploads")); }
+    QString uploadDirectory;  // empty: <dir>/uploads
+    quint16 adminPort = 0;    // 0: a free one
+    QString uploadDir() const { return uploadDirectory.isEmpty() ? dir.filePath(QStringLiteral("uploads")) : uploadDirectory; }
 
-    // Starts qtusd with the admin API on a free port (and extra flags); false on failure.
+    // Starts qtusd with the admin API (and extra flags); false on failure.
     bool start(const QStringList &extra = {}, bool admin = true)
     {
         QStringList args{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--dir"), uploadDir()};
         if (admin)
-            args << QStringLiteral("--admin-listen") << QStringLiteral("127.0.0.1:0");
+            args << QStringLiteral("--admin-listen") << QStringLiteral("127.0.0.1:%1").arg(adminPort);
         // qtusd logs as configured by its flags, whatever the test runner's QT_LOGGING_RULES.
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove(QStringLiteral("QT_LOGGING_RULES"));
