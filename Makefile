@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize mutants bench bench-admin clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks clean
 
 deps:
 	@scripts/install-deps.sh
@@ -55,9 +55,16 @@ mutants: deps
 # the quick loop while developing (about 5 minutes): everything but fuzz and sanitize
 check: unit interop reliability
 
-# every test: what CI runs (the long fuzzing runs are make fuzz); prints each stage's time
+# every test: what CI runs; prints each stage's time. Every Qt Test suite and the interop
+# clients run once, on the build instrumented with ASan+UBSan+LSan (make sanitize); the
+# reliability tests drive that qtusd too; then the fuzzers (the long runs are make fuzz).
+# make check runs the same suites on the Release build.
 test:
-	@scripts/stages.sh unit interop reliability fuzz-quick sanitize
+	@scripts/stages.sh sanitize reliability-instrumented fuzz-quick
+
+# crash consistency and slowloris against the instrumented qtusd that make sanitize built
+reliability-instrumented: test-deps
+	scripts/reliability.sh build-asan/server/qtusd
 
 # qtusd next to @tus/server on loopback; prints one table (see docs/performance.md)
 bench:
@@ -66,6 +73,10 @@ bench:
 # qtusd next to qtusd with an admin client watching (events + /metrics every second)
 bench-admin:
 	@BENCH_VARIANT=admin BENCH_ONLY=acd scripts/bench.sh
+
+# qtusd next to qtusd telling a local hook service of every upload's progress (post-receive)
+bench-hooks:
+	@BENCH_VARIANT=hooks BENCH_ONLY=ac scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

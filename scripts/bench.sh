@@ -36,6 +36,8 @@ tmp_base="${BENCH_TMPDIR:-/var/tmp}"
 # A variant runs qtusd with one feature on next to plain qtusd (both --fsync never) for (a),
 # (c) and (d), and prints the two side by side instead of the table against @tus/server:
 #   admin: an admin API client subscribed to /api/v1/events and scraping /metrics every second
+#   hooks: post-receive over --hooks-http to a local hook service (tests/bench/hook-sink.mjs),
+#          at the default --hooks-progress-interval (1s); BENCH_HOOK_INTERVAL overrides it
 variant="${BENCH_VARIANT:-}"
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
@@ -45,7 +47,8 @@ log() { echo "bench.sh: $*" >&2; }
     || die "BENCH_SCALE must be a number in (0, 1], got '$scale'"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
 [[ "$only" =~ ^[a-eg]+$ ]] || die "BENCH_ONLY must be workload letters from a-e and g, got '$only'"
-[[ -z "$variant" || "$variant" =~ ^(admin)$ ]] || die "BENCH_VARIANT must be empty or admin, got '$variant'"
+[[ -z "$variant" || "$variant" =~ ^(admin|hooks)$ ]] || die "BENCH_VARIANT must be empty, admin or hooks, got '$variant'"
+hook_interval="${BENCH_HOOK_INTERVAL:-1s}"
 
 nice_level="${BENCH_NICE:--10}"
 [[ "$nice_level" =~ ^-?[0-9]+$ ]] || die "BENCH_NICE must be an integer, got '$nice_level'"
@@ -143,6 +146,10 @@ start_server() {
         sink)         "$sink" -a 127.0.0.1 -p 0 >"$work/url" 2>"$server_log" & ;;
         qtusd-admin)  "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync never --access-log off \
                           --admin-listen 127.0.0.1:0 --admin-token-file "$work/admin-token" >"$work/url" 2>"$server_log" & ;;
+        qtusd-hooks)  start_hook_sink
+                      "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync never \
+                          --hooks-http "$hook_url" --hooks-enabled-events post-receive \
+                          --hooks-progress-interval "$hook_interval" >"$work/url" 2>"$server_log" & ;;
     esac
     server_pid=$!
     server_url=""
@@ -177,6 +184,20 @@ start_admin_watchers() {
     watcher_pids+=($!)
     (while :; do curl -s "${admin}metrics" >/dev/null 2>&1; sleep 1; done) &
     watcher_pids+=($!)
+}
+# The hooks variant's hook service, for as long as the server runs.
+start_hook_sink() {
+    local n
+    : >"$work/hook-sink.out"
+    node "$bench_dir/hook-sink.mjs" >"$work/hook-sink.out" 2>>"$work/hook-sink.log" &
+    watcher_pids+=($!)
+    hook_url=""
+    for n in $(seq 1 100); do
+        hook_url="$(sed -n 's/^hook sink on \(http:[^ ]*\)$/\1/p' "$work/hook-sink.out")"
+        [[ -n "$hook_url" ]] && return 0
+        sleep 0.05
+    done
+    die "the hook sink did not start"
 }
 stop_watchers() {
     local p

@@ -22,7 +22,7 @@ build_dir="${FUZZ_BUILD_DIR:-$repo_root/build-fuzz}"
 seconds="${FUZZ_SECONDS:-60}"
 jobs="${JOBS:-2}"
 fuzz_src="$repo_root/tests/fuzz"
-harnesses=(headervalues units serverconfig uploadmetadata uploadconcat uploadchecksum infoscan
+harnesses=(headervalues units serverconfig uploadmetadata uploadconcat uploadchecksum infoscan hookresponse
            requesthead chunkeddecoder requestframing)
 [[ -n "${FUZZ_ONLY:-}" ]] && read -r -a harnesses <<<"$FUZZ_ONLY"
 

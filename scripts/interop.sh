@@ -112,6 +112,8 @@ done
 
 run_client tus-js-client node "$interop_dir/jsclient.mjs" "$url" "$upload_dir"
 run_client "tus-js-client parallelUploads" node "$interop_dir/parallel.mjs" "$url" "$upload_dir"
+# hooks.mjs starts its own qtusd processes (same binary) with hooks pointed at it (docs/hooks.md)
+run_client "tus-js-client with hooks" node "$interop_dir/hooks.mjs" "$qtusd"
 if [[ -n "$tuspy_python" ]]; then
     run_client tuspy "$tuspy_python" "$interop_dir/tuspy_client.py" "$url" "$upload_dir"
 else

@@ -4,6 +4,7 @@
 #include <QHash>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QUrl>
 
 #include <arpa/inet.h>
 #include <cstdio>
@@ -36,6 +37,13 @@ struct Options
     QCommandLineOption hookPreCreate{QStringLiteral("hook-pre-create"), QStringLiteral("Command run before an upload is created (JSON on stdin); non-zero exit refuses it with 403."), QStringLiteral("command")};
     QCommandLineOption hookPostFinish{QStringLiteral("hook-post-finish"), QStringLiteral("Command run after an upload completes (JSON on stdin); failures are logged and retried."), QStringLiteral("command")};
     QCommandLineOption hookTimeout{QStringLiteral("hook-timeout"), QStringLiteral("Time limit for the pre-create hook; past it the upload is refused with 503 (default 5s)."), QStringLiteral("duration")};
+    QCommandLineOption hooksDir{QStringLiteral("hooks-dir"), QStringLiteral("A directory of hook programs named after the events (pre-create, post-finish, ...), as tusd's -hooks-dir."), QStringLiteral("dir")};
+    QCommandLineOption hooksHttp{QStringLiteral("hooks-http"), QStringLiteral("POST every enabled hook event, as JSON, to this http(s) URL."), QStringLiteral("url")};
+    QCommandLineOption hooksHttpTimeout{QStringLiteral("hooks-http-timeout"), QStringLiteral("Time limit of an HTTP hook request (default 5s)."), QStringLiteral("duration")};
+    QCommandLineOption hooksEnabledEvents{QStringLiteral("hooks-enabled-events"), QStringLiteral("Comma-separated hook events to run (default: all of pre-create, post-create, post-receive, pre-finish, post-finish, pre-terminate, post-terminate)."), QStringLiteral("events")};
+    QCommandLineOption hooksForwardHeaders{QStringLiteral("hooks-forward-headers"), QStringLiteral("Comma-separated request headers hooks see (default: all but Cookie)."), QStringLiteral("names")};
+    QCommandLineOption hooksProgressInterval{QStringLiteral("hooks-progress-interval"), QStringLiteral("At most one post-receive event per upload this often (default 1s)."), QStringLiteral("duration")};
+    QCommandLineOption corsAllowCredentials{QStringLiteral("cors-allow-credentials"), QStringLiteral("Allow browsers to send cookies: answer the listed --cors-origins with Access-Control-Allow-Credentials (not with '*').")};
     QCommandLineOption adminListen{QStringLiteral("admin-listen"), QStringLiteral("Serve the admin API (docs/admin-api.md) on HOST:PORT; off by default."), QStringLiteral("host:port")};
     QCommandLineOption adminTokenFile{QStringLiteral("admin-token-file"), QStringLiteral("The admin API's bearer token; created with a random token if missing (default <dir>/.qtus-admin-token)."), QStringLiteral("path")};
     QCommandLineOption logFormat{QStringLiteral("log-format"), QStringLiteral("'text' (default): a timestamp and a level on every line; 'json': one JSON object per line."), QStringLiteral("text|json")};
@@ -71,7 +79,8 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
     parser.addOptions({o.host, o.port, o.basePath, o.dir, o.maxSize, o.expireAfter, o.cleanupInterval,
                        o.keepCompleted, o.orphanGrace, o.shutdownTimeout, o.fsync, o.maxHeaderSize, o.idleTimeout,
                        o.readTimeout, o.releaseStalledAfter, o.maxConnections, o.corsOrigins, o.behindProxy, o.baseUrl, o.disableDownload,
-                       o.hookPreCreate, o.hookPostFinish, o.hookTimeout, o.adminListen, o.adminTokenFile, o.logFormat,
+                       o.hookPreCreate, o.hookPostFinish, o.hookTimeout, o.hooksDir, o.hooksHttp, o.hooksHttpTimeout,
+                       o.hooksEnabledEvents, o.hooksForwardHeaders, o.hooksProgressInterval, o.corsAllowCredentials, o.adminListen, o.adminTokenFile, o.logFormat,
                        o.logLevel, o.accessLog});
 
     auto error = [&result](const QString &text) {
@@ -140,6 +149,7 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
         {o.shutdownTimeout, c.shutdownTimeout, true}, {o.idleTimeout, c.idleTimeout, true},
         {o.readTimeout, c.readTimeout, true}, {o.hookTimeout, c.hookTimeout, false},
         {o.releaseStalledAfter, c.releaseStalledAfter, true},
+        {o.hooksHttpTimeout, c.hooksHttpTimeout, false}, {o.hooksProgressInterval, c.hooksProgressInterval, true},
     };
     for (const DurationFlag &d : durations) {
         if (!parser.isSet(d.option))
@@ -212,6 +222,42 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
         else
             return error(badValue(QStringLiteral("fsync"), v, QStringLiteral("expected 'always' or 'never'")));
     }
+    if (parser.isSet(o.hooksDir)) {
+        c.hooksDir = value(o.hooksDir);
+        if (c.hooksDir.isEmpty())
+            return error(badValue(QStringLiteral("hooks-dir"), c.hooksDir, QStringLiteral("empty path")));
+    }
+    if (parser.isSet(o.hooksHttp)) {
+        const QUrl url(value(o.hooksHttp), QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty())
+            return error(badValue(QStringLiteral("hooks-http"), value(o.hooksHttp), QStringLiteral("expected an http:// or https:// URL")));
+        c.hooksHttp = url.toString();
+        if (!c.hooksDir.isEmpty() || !c.hookPreCreate.isEmpty() || !c.hookPostFinish.isEmpty())
+            return error(QStringLiteral("--hooks-http cannot be combined with --hooks-dir, --hook-pre-create or --hook-post-finish: one kind of hook at a time"));
+    }
+    if (parser.isSet(o.hooksEnabledEvents)) {
+        static const QStringList events{QStringLiteral("pre-create"), QStringLiteral("post-create"), QStringLiteral("post-receive"),
+                                        QStringLiteral("pre-finish"), QStringLiteral("post-finish"), QStringLiteral("pre-terminate"),
+                                        QStringLiteral("post-terminate")};
+        for (const QString &event : value(o.hooksEnabledEvents).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            if (!events.contains(event.trimmed()))
+                return error(badValue(QStringLiteral("hooks-enabled-events"), event, QStringLiteral("expected events from %1").arg(events.join(QStringLiteral(", ")))));
+            c.hooksEnabledEvents << event.trimmed();
+        }
+        if (c.hooksEnabledEvents.isEmpty())
+            return error(badValue(QStringLiteral("hooks-enabled-events"), value(o.hooksEnabledEvents), QStringLiteral("empty list")));
+    }
+    if (parser.isSet(o.hooksForwardHeaders)) {
+        static const QRegularExpression token(QStringLiteral("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"));
+        for (const QString &name : value(o.hooksForwardHeaders).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            if (!token.match(name.trimmed()).hasMatch())
+                return error(badValue(QStringLiteral("hooks-forward-headers"), name, QStringLiteral("not a header name")));
+            c.hooksForwardHeaders << name.trimmed();
+        }
+    }
+    c.corsAllowCredentials = parser.isSet(o.corsAllowCredentials);
+    if (c.corsAllowCredentials && (c.corsOrigins.isEmpty() || c.corsOrigins.contains(QStringLiteral("*"))))
+        return error(QStringLiteral("--cors-allow-credentials needs --cors-origins to list the origins: browsers refuse credentials with '*'"));
     if (parser.isSet(o.adminListen)) {
         const QString v = value(o.adminListen);
         const qsizetype colon = v.lastIndexOf(QLatin1Char(':'));

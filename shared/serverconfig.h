@@ -41,6 +41,13 @@ struct ServerConfig
     QStringList hookPreCreate;                     // program and arguments, split once at startup
     QStringList hookPostFinish;
     Duration hookTimeout = std::chrono::seconds(5);
+    QString hooksDir;                              // executables named after the events
+    QString hooksHttp;                             // URL the events are POSTed to
+    Duration hooksHttpTimeout = std::chrono::seconds(5);
+    QStringList hooksEnabledEvents;                // empty: all seven
+    QStringList hooksForwardHeaders;               // empty: all but Cookie
+    Duration hooksProgressInterval = std::chrono::seconds(1);
+    bool corsAllowCredentials = false;             // echo listed origins with Allow-Credentials
     // The admin API (docs/admin-api.md): off while adminHost is empty.
     QString adminHost;
     quint16 adminPort = 0;

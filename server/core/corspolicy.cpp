@@ -2,13 +2,16 @@
 
 namespace qtus {
 
-CorsPolicy::CorsPolicy(const QStringList &allowedOrigins)
+CorsPolicy::CorsPolicy(const QStringList &allowedOrigins, bool allowCredentials) : m_credentials(allowCredentials)
 {
     for (const QString &origin : allowedOrigins) {
         m_origins << origin.toLatin1();
         if (origin == QLatin1String("*"))
             m_any = true;
     }
+    // Credentials only for origins named one by one: with "*" every site could send a
+    // user's cookies (ServerConfig refuses the pair at startup; this holds without it).
+    m_credentials = m_credentials && !m_any;
 }
 
 bool CorsPolicy::isPreflight(const TusRequest &request)
@@ -46,11 +49,13 @@ void CorsPolicy::apply(TusResponse &response, const QByteArray &origin) const
     if (!enabled())
         return;
     const QByteArray allowed = allowOrigin(origin);
-    if (!m_any)
+    if (!m_any || m_credentials)
         response.setHeader("Vary", "Origin");  // the answer depends on who asks
     if (allowed.isEmpty())
         return;
     response.setHeader("Access-Control-Allow-Origin", allowed);
+    if (m_credentials)
+        response.setHeader("Access-Control-Allow-Credentials", "true");
     response.setHeader("Access-Control-Expose-Headers", exposedHeaders());
 }
 

@@ -12,7 +12,9 @@ namespace qtus {
 class CorsPolicy
 {
 public:
-    explicit CorsPolicy(const QStringList &allowedOrigins);  // "*" or exact origins; empty = off
+    // "*" or exact origins; empty = off. allowCredentials: browsers may send cookies; the
+    // answer then names the origin (never "*") and says Access-Control-Allow-Credentials.
+    explicit CorsPolicy(const QStringList &allowedOrigins, bool allowCredentials = false);
 
     bool enabled() const { return !m_origins.isEmpty(); }
     // OPTIONS with Origin and Access-Control-Request-Method.
@@ -29,6 +31,7 @@ private:
     QByteArray allowOrigin(const QByteArray &origin) const;
     QList<QByteArray> m_origins;
     bool m_any = false;
+    bool m_credentials = false;
 };
 
 } // namespace qtus

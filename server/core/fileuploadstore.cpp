@@ -85,10 +85,13 @@ qint64 FileUploadStore::storedBytes() const
     return m_index.totalOffset();
 }
 
-StoreStatus FileUploadStore::create(UploadInfo &info)
+StoreStatus FileUploadStore::create(UploadInfo &info, IdChoice idChoice)
 {
-    if (!isValidUploadId(info.id) || find(info.id) || QFileInfo::exists(dataPath(info.id))
-        || QFileInfo::exists(infoPath(info.id)))
+    const bool taken = !isValidUploadId(info.id) || find(info.id) || QFileInfo::exists(dataPath(info.id))
+        || QFileInfo::exists(infoPath(info.id));
+    if (taken && idChoice == IdChoice::Exact)
+        return isValidUploadId(info.id) ? StoreStatus::Exists : StoreStatus::NotFound;
+    if (taken)
         info.id = newUploadId();  // an id chosen earlier (the pre-create hook was told it) is kept
     info.offset = 0;
     info.createdAt = m_clock.now();
@@ -186,7 +189,7 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
     // The bytes this request leaves in the upload: those write() accepted (on a full disk,
     // the ones before the failure, rule P7), or none when they are discarded below. The
     // offset never passes them, whatever a failed write left in the file.
-    qint64 kept = writer.startOffset() + writer.written();
+    qint64 kept = writer.m_discard ? writer.startOffset() : writer.startOffset() + writer.written();
     if (writer.m_hash && (result != StoreStatus::Ok || !writer.m_bodyComplete
                           || writer.m_hash->result() != writer.m_expectedDigest)) {
         // Rule K2: a body that fails its checksum (or cannot be verified because it did

@@ -26,6 +26,7 @@ namespace qtus {
 // Why an upload went: its client (or an admin) terminated it, the cleanup removed it as
 // expired, or it was removed for another reason (--keep-completed, a creation that failed).
 enum class RemovalReason { Terminated, Expired, Removed };
+enum class IdChoice { NewIfTaken, Exact };
 
 class FileUploadStore final : public QObject
 {
@@ -53,7 +54,9 @@ public:
     UploadIndex::StateTotals stateTotals(const QDateTime &now) const;
 
     // Fills in id and timestamps and writes the .info (and, for a length of 0, the empty data file).
-    StoreStatus create(UploadInfo &info);
+    // NewIfTaken: an id that is not of the one form or is taken is replaced by a new one;
+    // Exact: the id is the upload's or nothing is created (Exists).
+    StoreStatus create(UploadInfo &info, IdChoice idChoice = IdChoice::NewIfTaken);
     // The lock must be held for lock.id(). maxSize (0 = none) bounds deferred-length uploads.
     StoreStatus openWriter(UploadLock lock, qint64 maxSize, UploadWriter *writer);
     // Makes the writer's bytes durable (per FsyncPolicy), then visible; releases the lock.

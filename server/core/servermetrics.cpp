@@ -20,8 +20,6 @@ const char *ServerMetrics::methodName(Method method)
     return names[std::size_t(method)];
 }
 
-const char *ServerMetrics::hookName(Hook hook) { return hook == Hook::PreCreate ? "pre-create" : "post-finish"; }
-
 void ServerMetrics::countResponse(int status, std::chrono::nanoseconds duration)
 {
     if (status >= 100 && status < 600)

@@ -8,6 +8,8 @@
 // Threads: any. Every counter is a relaxed atomic: the event loop and the storage and
 // cleanup workers add to them, a scrape reads them; no total needs to be exact with
 // another at the same instant.
+#include "uploadevents.h"
+
 #include <QByteArray>
 
 #include <array>
@@ -27,8 +29,8 @@ public:
     static constexpr std::array<double, 12> durationBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                             0.05,   0.1,   0.25,   1.0,   5.0,   30.0};
 
-    enum class Hook { PreCreate, PostFinish, Count };
-    static const char *hookName(Hook hook);
+    using Hook = HookType;  // the seven hook events (uploadevents.h)
+    static const char *hookName(Hook hook) { return hookTypeName(hook); }
 
     void countRequest(const QByteArray &method) { add(m_requests[std::size_t(methodOf(method))]); }
     // One answer: its status and how long since the request's head arrived.

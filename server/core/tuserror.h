@@ -44,6 +44,7 @@ enum class TusError {
     RangeNotSatisfiable,
     HookRefused,
     HookUnavailable,
+    UploadExists,
     // HTTP framing, answered by the streaming intake before a request reaches the handler
     RequestLineTooLong,
     HeaderTooLarge,

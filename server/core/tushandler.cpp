@@ -24,19 +24,21 @@ constexpr char tusVersion[] = "1.0.0";
 using namespace handlerdetail;
 
 TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocks &locks, const Clock &clock)
-    : m_cors(config.corsOrigins),
+    : m_cors(config.corsOrigins, config.corsAllowCredentials),
       m_behindProxy(config.behindProxy),
       m_baseUrl(config.baseUrl.toLatin1()),
       m_downloads(!config.disableDownload),
       m_basePath(config.basePath.toLatin1()),
       m_publicPath(config.baseUrl.isEmpty() ? m_basePath : QUrl(config.baseUrl).path(QUrl::FullyEncoded).toLatin1()),
       m_maxSize(config.maxSize),
-      m_preCreateRequired(!config.hookPreCreate.isEmpty()),
       m_expireAfter(config.expireAfter),
+      m_progressInterval(config.hooksProgressInterval),
       m_store(store),
       m_locks(locks),
       m_clock(clock)
 {
+    if (!config.hookPreCreate.isEmpty())
+        m_blocking.insert(HookType::PreCreate);  // fail closed even before setHooks()
 }
 
 QByteArray TusHandler::extensions()
@@ -189,9 +191,9 @@ std::optional<TusError> TusHandler::findLive(const QString &id, UploadInfo *info
 
 TusResponse TusHandler::handle(const TusRequest &request) { return handle(request, route(request)); }
 
-TusResponse TusHandler::handle(const TusRequest &request, const Route &route)
+TusResponse TusHandler::handle(const TusRequest &request, const Route &route, const HookApproval *approval)
 {
-    TusResponse response = dispatch(request, route);
+    TusResponse response = dispatch(request, route, approval);
     if (CorsPolicy::isPreflight(request))
         m_cors.applyPreflight(response, request.header("Origin"));
     else
@@ -213,7 +215,7 @@ std::optional<TusResponse> TusHandler::routeError(const Route &r) const
     return std::nullopt;
 }
 
-TusResponse TusHandler::dispatch(const TusRequest &request, const Route &r)
+TusResponse TusHandler::dispatch(const TusRequest &request, const Route &r, const HookApproval *approval)
 {
     if (auto error = routeError(r))
         return std::move(*error);
@@ -226,7 +228,7 @@ TusResponse TusHandler::dispatch(const TusRequest &request, const Route &r)
     if (r.method == "HEAD")
         return head(r.id);
     if (r.method == "DELETE")
-        return terminate(r.id);
+        return terminate(request, r.id, approval);
 
     // PATCH or POST: the same path the streaming intake takes, with the body in memory. A
     // creation that needs the pre-create hook cannot be run from here (the hook is
@@ -318,23 +320,7 @@ TusResponse TusHandler::download(const TusRequest &request, const QString &id) c
     return finalize(std::move(r));
 }
 
-TusResponse TusHandler::terminate(const QString &id)
-{
-    // An expired upload may still be terminated: the client asks for what cleanup would do.
-    if (!m_store.find(id))
-        return errorResponse(TusError::NotFound);
-    UploadLock lock = lockUpload(id);
-    if (!lock.isHeld())
-        return errorResponse(TusError::Locked);  // rule T1: never while another request writes
-    const StoreStatus status = m_store.remove(id);
-    if (status != StoreStatus::Ok)
-        return errorResponse(storeError(status));
-    TusResponse r;
-    r.status = 204;
-    return finalize(std::move(r));
-}
-
-BodyDecision TusHandler::startBody(const TusRequest &head, qint64 contentLength, const PreCreateApproval *approval)
+BodyDecision TusHandler::startBody(const TusRequest &head, qint64 contentLength, const HookApproval *approval)
 {
     BodyDecision decision = startRoutedBody(head, route(head), contentLength, approval);
     const QByteArray origin = head.header("Origin");
@@ -346,7 +332,7 @@ BodyDecision TusHandler::startBody(const TusRequest &head, qint64 contentLength,
 }
 
 BodyDecision TusHandler::startRoutedBody(const TusRequest &head, const Route &r, qint64 contentLength,
-                                         const PreCreateApproval *approval)
+                                         const HookApproval *approval)
 {
     BodyDecision decision;
     if (!r.takesUploadBody()) {
@@ -368,6 +354,8 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
         return std::move(decision);
     };
     UploadInfo info;
+    if (isStopped(id))
+        return fail(TusError::NotFound);  // a post-receive hook ended it; its removal is under way
     if (const auto error = findLive(id, &info))
         return fail(*error);
     if (info.isFinal)
@@ -424,6 +412,11 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
     if (checksum)
         decision.body.writer.expectChecksum(checksum->algorithm, checksum->digest);
     decision.body.success.status = 204;  // rule P4
+    decision.body.uploadSize = info.sizeIsDeferred ? -1 : info.size;
+    if (m_events) {
+        decision.body.request = head;
+        decision.body.request.body.clear();
+    }
     return decision;
 }
 
@@ -431,10 +424,29 @@ TusResponse TusHandler::finishBody(PendingBody &body, bool bodyComplete)
 {
     if (bodyComplete)
         body.writer.markBodyComplete();
+    // pre-finish is the condition of a commit that completes an upload, whoever asks.
+    if (needsFinishApproval(body)
+        && !(body.finishApproval && body.finishApproval->type() == HookType::PreFinish
+             && body.finishApproval->uploadId() == body.writer.id()))
+        return refuseFinish(body, errorResponse(TusError::HookUnavailable));
     UploadInfo info;
     const QString id = body.writer.id();
+    const qint64 written = body.writer.written();
     const StoreStatus status = m_store.commit(body.writer, &info);
     TusResponse r = std::move(body.success);
+    if (status == StoreStatus::Ok) {
+        if (isStopped(id)) {
+            stopUpload(id);  // it was stopped while this request wrote: the bytes go too
+            r = errorResponse(TusError::NotFound);
+            if (!body.origin.isEmpty())
+                m_cors.apply(r, body.origin);
+            return r;
+        }
+        if (written > 0)
+            tell(HookType::PostReceive, info, body.request);
+        if (info.completedAt.isValid() && info.completedAt == info.lastActivityAt)
+            tell(HookType::PostFinish, info, body.request);  // completed by this commit
+    }
     if (status != StoreStatus::Ok) {
         // A creation whose body failed (full disk, I/O error, checksum, too long) is answered
         // without Location, so no client can resume it: remove it rather than let it hold

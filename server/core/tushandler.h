@@ -10,8 +10,11 @@
 //
 // Routing is one decision (route()), on the path exactly as sent: a path with a %-escape, a
 // dot-segment or an empty segment is 400 whatever layer sees it, so no spelling reaches an
-// upload by another route. With --hook-pre-create, every creation waits for the hook's
-// PreCreateApproval, whichever entry point it came through.
+// upload by another route. The blocking hooks (uploadevents.h) are the handler's conditions,
+// not the caller's courtesy: with pre-create, pre-finish or pre-terminate configured, a
+// creation, the commit that completes an upload, or a termination happens only with the
+// hook's HookApproval, whichever entry point the request came through. The other events are
+// told to the UploadEvents listener where they happen.
 //
 // Threads: the event-loop thread calls everything; startBody() for a bodiless creation and
 // finishBody() for a whole body also run on storage workers (StorageQueue). Those paths use
@@ -19,11 +22,16 @@
 #include "clock.h"
 #include "corspolicy.h"
 #include "fileuploadstore.h"
-#include "precreateapproval.h"
+#include "hookapproval.h"
 #include "serverconfig.h"
 #include "tuserror.h"
 #include "tusmessage.h"
+#include "uploadevents.h"
 #include "uploadlocks.h"
+
+#include <QElapsedTimer>
+#include <QMutex>
+#include <QSet>
 
 #include <optional>
 
@@ -38,6 +46,10 @@ struct PendingBody
     UploadWriter writer;
     TusResponse success;  // the answer once the bytes are committed (Upload-Offset is filled in then)
     QByteArray origin;    // the request's Origin, for the CORS headers of the answer
+    TusRequest request;   // the request's head, for the hooks (no body)
+    qint64 uploadSize = -1;                  // the upload's length when known, to tell a completing commit
+    std::optional<HookApproval> finishApproval;  // pre-finish's consent, when it is required
+    QElapsedTimer progressTold;              // when post-receive was last told of this body's progress
 };
 
 struct BodyDecision
@@ -80,14 +92,33 @@ public:
     // one, 405 (with Allow) for a method the target does not take; nullopt otherwise. Has no
     // side effects, so the intake may answer a request it will not read the body of.
     std::optional<TusResponse> routeError(const Route &route) const;
-    TusResponse handle(const TusRequest &request, const Route &route);
+    // approval: pre-terminate's, for a DELETE when that hook is required.
+    TusResponse handle(const TusRequest &request, const Route &route, const HookApproval *approval = nullptr);
     // A creation of a final upload (concatenation): its copy runs on its own worker.
     static bool isFinalConcatenation(const TusRequest &head);
 
     // contentLength: the body's length, or -1 when unknown (chunked). approval: the
     // pre-create hook's, for a creation when the hook is configured (see BodyDecision).
-    BodyDecision startBody(const TusRequest &head, qint64 contentLength, const PreCreateApproval *approval = nullptr);
-    bool requiresPreCreateApproval() const { return m_preCreateRequired; }
+    BodyDecision startBody(const TusRequest &head, qint64 contentLength, const HookApproval *approval = nullptr);
+    bool requiresPreCreateApproval() const { return m_blocking.contains(HookType::PreCreate); }
+
+    // The hooks: who is told of events, and which blocking ones must approve. A pre-create
+    // command in the configuration always requires approval (fail closed).
+    void setHooks(UploadEvents *events, const QSet<HookType> &blocking);
+    // pre-finish: whether this body's commit completes its upload and needs the hook first;
+    // the upload as it will be then (for the hook's payload).
+    bool needsFinishApproval(const PendingBody &body) const;
+    UploadInfo finishingUpload(const PendingBody &body) const;
+    // The hook refused: none of this request's bytes are kept, the upload stays as it was.
+    TusResponse refuseFinish(PendingBody &body, TusResponse refusal);
+    // pre-terminate: whether a DELETE of this upload needs the hook first (and the upload).
+    std::optional<UploadInfo> needsTerminateApproval(const Route &route) const;
+    // A post-receive hook said StopUpload: the upload ends, its bytes go, and a request
+    // writing it now is stopped.
+    void stopUpload(const QString &id);
+    // Bytes of this body were written: post-receive hears of the progress (its offset counts
+    // bytes written, not yet durable), at most once per --hooks-progress-interval per body.
+    void bodyProgress(PendingBody &body) const;
     // bodyComplete: false when the client went away or the body was cut short; the bytes
     // that arrived are still committed (rule P7), unless a checksum cannot be verified.
     TusResponse finishBody(PendingBody &body, bool bodyComplete = true);
@@ -102,9 +133,9 @@ public:
     static QByteArray checksumAlgorithms();
 
 private:
-    TusResponse dispatch(const TusRequest &request, const Route &r);
+    TusResponse dispatch(const TusRequest &request, const Route &r, const HookApproval *approval);
     BodyDecision startRoutedBody(const TusRequest &head, const Route &r, qint64 contentLength,
-                                 const PreCreateApproval *approval);
+                                 const HookApproval *approval);
     // Takes id's lock; a holder stalled mid-body is asked to let go first (UploadLocks).
     UploadLock lockUpload(const QString &id);
     const QByteArrayList &allowedMethods(Target target) const;
@@ -114,12 +145,14 @@ private:
     TusResponse options() const;
     TusResponse head(const QString &id);
     TusResponse download(const TusRequest &request, const QString &id) const;
-    TusResponse terminate(const QString &id);
+    TusResponse terminate(const TusRequest &request, const QString &id, const HookApproval *approval);
+    void tell(HookType type, const UploadInfo &upload, const TusRequest &request) const;
+    bool isStopped(const QString &id) const;
     BodyDecision startPatch(const TusRequest &head, const QString &id, qint64 contentLength);
-    BodyDecision startCreation(const TusRequest &head, qint64 contentLength, const PreCreateApproval *approval);
+    BodyDecision startCreation(const TusRequest &head, qint64 contentLength, const HookApproval *approval);
     std::optional<TusError> planCreation(const TusRequest &head, qint64 contentLength, UploadInfo *planned,
                                          UploadConcat *concat) const;
-    TusResponse createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength, const QString &id);
+    TusResponse createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength, const UploadInfo &planned);
     QByteArray location(const TusRequest &request, const QString &id) const;
     struct ExpectedChecksum
     {
@@ -137,8 +170,12 @@ private:
     const QByteArray m_basePath;
     const QByteArray m_publicPath;  // the path clients see: --base-url's, else the base path
     const qint64 m_maxSize;
-    const bool m_preCreateRequired;
+    QSet<HookType> m_blocking;         // set before serving; read-only after
+    UploadEvents *m_events = nullptr;
+    mutable QMutex m_stoppedMutex;
+    QSet<QString> m_stopped;           // uploads a post-receive hook stopped, until removed
     const Duration m_expireAfter;
+    const Duration m_progressInterval;
     FileUploadStore &m_store;
     UploadLocks &m_locks;
     const Clock &m_clock;

@@ -66,7 +66,7 @@ std::optional<TusError> TusHandler::planCreation(const TusRequest &head, qint64 
 }
 
 
-BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLength, const PreCreateApproval *approval)
+BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLength, const HookApproval *approval)
 {
     BodyDecision decision;
     auto fail = [&decision](TusError error) {
@@ -77,25 +77,34 @@ BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLen
     UploadConcat concat;
     if (const auto error = planCreation(head, contentLength, &info, &concat))
         return fail(*error);
-    if (m_preCreateRequired) {
+    if (m_blocking.contains(HookType::PreCreate)) {
         // The hook decides every creation, plain, partial and final alike. Without its
         // approval nothing is created: the caller gets the planned upload to ask it about.
-        if (!approval) {
+        if (!approval || approval->type() != HookType::PreCreate) {
             info.id = newUploadId();
             decision.preCreate = info;
             return decision;
         }
+        // The id the hook was told, or the one it chose (ChangeFileInfo; already checked to
+        // be of the one form), and its metadata when it set some.
         info.id = approval->uploadId();
+        if (approval->metadata())
+            info.metadataHeader = *approval->metadata();
     }
     if (concat.kind == UploadConcat::Kind::Final) {
-        decision.response = createFinal(head, concat, contentLength, info.id);
+        decision.response = createFinal(head, concat, contentLength, info);
         return decision;
     }
     const bool withBody = contentLength != 0;
-    const StoreStatus created = m_store.create(info);
+    // An id given by a hook is taken as it is: one that exists already is a conflict, never
+    // an overwrite.
+    const StoreStatus created = m_store.create(info, approval ? IdChoice::Exact : IdChoice::NewIfTaken);
     if (created != StoreStatus::Ok)
         return fail(storeError(created));
     qCDebug(lcHttp).noquote() << "created upload" << info.id;
+    tell(HookType::PostCreate, info, head);
+    if (info.isComplete())
+        tell(HookType::PostFinish, info, head);  // a length of 0: complete at once
 
     TusResponse &r = decision.body.success;
     r.status = 201;  // rule CR5
@@ -110,25 +119,32 @@ BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLen
     const StoreStatus opened = m_store.openWriter(std::move(lock), m_maxSize, &decision.body.writer);
     if (opened != StoreStatus::Ok)
         return fail(storeError(opened));
+    decision.body.uploadSize = info.sizeIsDeferred ? -1 : info.size;
+    if (m_events) {
+        decision.body.request = head;
+        decision.body.request.body.clear();
+    }
     return decision;
 }
 
 
 TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &concat, qint64 contentLength,
-                                    const QString &id)
+                                    const UploadInfo &planned)
 {
     if (head.hasHeader("Upload-Length") || head.hasHeader("Upload-Defer-Length"))
         return errorResponse(TusError::ConcatFinalWithLength);
     if (contentLength != 0)
         return errorResponse(TusError::UnexpectedBody);
     UploadInfo info;
-    info.id = id;
+    info.id = planned.id;
     info.isFinal = true;
     if (head.hasHeader("Upload-Metadata")) {
         if (!UploadMetadata::parse(head.header("Upload-Metadata")))
             return errorResponse(TusError::MetadataInvalid);
         info.metadataHeader = head.header("Upload-Metadata").trimmed();
     }
+    if (!planned.metadataHeader.isEmpty())
+        info.metadataHeader = planned.metadataHeader;  // set by the pre-create hook
     // Hold every part's lock while its bytes are copied, so no DELETE or cleanup pass
     // removes a part half-way.
     std::vector<UploadLock> partLocks;
@@ -153,7 +169,8 @@ TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &
     }
     if (m_maxSize > 0 && info.size > m_maxSize)
         return errorResponse(TusError::UploadTooLarge);
-    if (const StoreStatus created = m_store.create(info); created != StoreStatus::Ok)
+    const IdChoice idChoice = m_blocking.contains(HookType::PreCreate) ? IdChoice::Exact : IdChoice::NewIfTaken;
+    if (const StoreStatus created = m_store.create(info, idChoice); created != StoreStatus::Ok)
         return errorResponse(storeError(created));
     if (info.size > 0) {
         UploadWriter writer;
@@ -174,6 +191,8 @@ TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &
             return errorResponse(storeError(status));
         }
     }
+    tell(HookType::PostCreate, info, head);
+    tell(HookType::PostFinish, info, head);  // a final upload is complete when it exists
     TusResponse r;
     r.status = 201;
     r.setHeader("Location", location(head, info.id));

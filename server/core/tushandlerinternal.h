@@ -14,6 +14,7 @@ inline TusError storeError(StoreStatus status)
     case StoreStatus::LimitExceeded: return TusError::BodyExceedsLength;
     case StoreStatus::Full: return TusError::StorageFull;
     case StoreStatus::ChecksumMismatch: return TusError::ChecksumMismatch;
+    case StoreStatus::Exists: return TusError::UploadExists;
     case StoreStatus::Ok:
     case StoreStatus::IoError: break;
     }

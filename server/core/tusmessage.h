@@ -15,6 +15,7 @@ struct TusRequest
 {
     QByteArray method;   // as sent, upper case ("PATCH"); X-HTTP-Method-Override is applied by the handler
     QByteArray path;     // percent-encoded path without the query
+    QByteArray target;   // the request target as sent (path and query), for the hooks
     HeaderList headers;
     QByteArray body;     // buffered body; empty when the intake streams it
     QByteArray scheme = "http";

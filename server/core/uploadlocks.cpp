@@ -27,7 +27,7 @@ void UploadLock::release()
         std::exchange(m_locks, nullptr)->unlock(m_id);
 }
 
-void UploadLock::setReleaseHandler(QObject *context, std::function<void()> letGo)
+void UploadLock::setReleaseHandler(QObject *context, std::function<void(bool)> letGo)
 {
     if (m_locks)
         m_locks->setReleaseHandler(m_id, context, std::move(letGo));
@@ -54,9 +54,9 @@ int UploadLocks::count() const
     return int(m_held.size());
 }
 
-bool UploadLocks::requestRelease(const QString &id)
+bool UploadLocks::requestRelease(const QString &id, Release how)
 {
-    std::function<void()> letGo;
+    std::function<void(bool)> letGo;
     {
         QMutexLocker guard(&m_mutex);
         const auto it = m_held.constFind(id);
@@ -66,11 +66,11 @@ bool UploadLocks::requestRelease(const QString &id)
             return false;
         letGo = it->letGo;  // called without the mutex: letting go releases the lock
     }
-    letGo();
+    letGo(how == Release::Now);
     return !isLocked(id);
 }
 
-void UploadLocks::setReleaseHandler(const QString &id, QObject *context, std::function<void()> letGo)
+void UploadLocks::setReleaseHandler(const QString &id, QObject *context, std::function<void(bool)> letGo)
 {
     QMutexLocker guard(&m_mutex);
     const auto it = m_held.find(id);

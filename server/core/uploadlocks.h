@@ -41,8 +41,10 @@ public:
     const QString &id() const { return m_id; }
     void release();
     // letGo runs (on context's thread, while context lives) when another request for the
-    // upload asks for it; it may release the lock or keep it. Forgotten when the lock goes.
-    void setReleaseHandler(QObject *context, std::function<void()> letGo);
+    // upload asks for it; it may release the lock or keep it. Its argument: the asker needs
+    // the upload now (StopUpload), not only if the holder has stalled. Forgotten when the
+    // lock goes.
+    void setReleaseHandler(QObject *context, std::function<void(bool now)> letGo);
 
 private:
     friend class UploadLocks;
@@ -58,9 +60,11 @@ public:
     UploadLock tryLock(const QString &id);
     bool isLocked(const QString &id) const;
     int count() const;
-    // Asks the holder of id's lock to let go, if it said how and lives on this thread.
+    // Asks the holder of id's lock to let go, if it said how and lives on this thread:
+    // IfStalled (a new request for the upload) or Now (the upload is being stopped).
     // Returns whether the lock is free afterwards.
-    bool requestRelease(const QString &id);
+    enum class Release { IfStalled, Now };
+    bool requestRelease(const QString &id, Release how = Release::IfStalled);
     // Cheap: whether any holder registered a release handler (HEAD asks only then).
     bool hasReleaseHandlers() const { return m_handlers.load(std::memory_order_relaxed) > 0; }
 
@@ -69,10 +73,10 @@ private:
     struct Holder
     {
         QPointer<QObject> context;
-        std::function<void()> letGo;
+        std::function<void(bool)> letGo;
     };
     void unlock(const QString &id);
-    void setReleaseHandler(const QString &id, QObject *context, std::function<void()> letGo);
+    void setReleaseHandler(const QString &id, QObject *context, std::function<void(bool)> letGo);
     mutable QMutex m_mutex;
     QHash<QString, Holder> m_held;  // every held lock; a Holder without context when none was set
     std::atomic<int> m_handlers{0};

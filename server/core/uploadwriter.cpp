@@ -27,6 +27,7 @@ UploadWriter::UploadWriter(UploadWriter &&other) noexcept
       m_hash(std::move(other.m_hash)),
       m_expectedDigest(other.m_expectedDigest),
       m_bodyComplete(other.m_bodyComplete),
+      m_discard(other.m_discard),
       m_writeBehind(other.m_writeBehind),
       m_writebackFrom(other.m_writebackFrom)
 {
@@ -46,6 +47,7 @@ UploadWriter &UploadWriter::operator=(UploadWriter &&other) noexcept
         m_hash = std::move(other.m_hash);
         m_expectedDigest = other.m_expectedDigest;
         m_bodyComplete = other.m_bodyComplete;
+        m_discard = other.m_discard;
         m_writeBehind = other.m_writeBehind;
         m_writebackFrom = other.m_writebackFrom;
     }

@@ -37,6 +37,7 @@ enum class StoreStatus {
     Full,           // ENOSPC / EDQUOT
     IoError,
     ChecksumMismatch,  // the body did not match Upload-Checksum; it was discarded
+    Exists,            // an upload with this id exists (an id a hook chose)
 };
 
 class UploadWriter
@@ -52,7 +53,10 @@ public:
     bool isOpen() const { return m_fd >= 0; }
     const QString &id() const { return m_lock.id(); }
     // How another request may ask this writer's request to let go of the upload (uploadlocks.h).
-    void setReleaseHandler(QObject *context, std::function<void()> letGo) { m_lock.setReleaseHandler(context, std::move(letGo)); }
+    void setReleaseHandler(QObject *context, std::function<void(bool)> letGo) { m_lock.setReleaseHandler(context, std::move(letGo)); }
+    // None of this request's bytes is to be kept: commit() trims the file back to where the
+    // request began and leaves the upload as it was (a refusing pre-finish hook).
+    void discardAll() { m_discard = true; }
     qint64 startOffset() const { return m_startOffset; }
     qint64 written() const { return m_written; }
     // How many more bytes this upload accepts; -1 when there is no bound.
@@ -93,6 +97,7 @@ private:
     std::unique_ptr<QCryptographicHash> m_hash;
     QByteArray m_expectedDigest;
     bool m_bodyComplete = false;
+    bool m_discard = false;
     bool m_writeBehind = false;  // --fsync always: start writeback as bytes arrive (startWriteback)
     qint64 m_writebackFrom = 0;  // file offset from which no writeback was started yet
 };

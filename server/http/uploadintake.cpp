@@ -130,6 +130,9 @@ void UploadIntake::processHead()
         } else {
             startSending(response, head.keepAlive);
         }
+    } else if (const auto upload = m_hooks && m_hooks->has(HookType::PreTerminate) && !m_handler.routeError(route)
+                                       ? m_handler.needsTerminateApproval(route) : std::nullopt) {
+        awaitPreTerminateHook(head, request, route, *upload);  // a DELETE the hook decides
     } else {
         // HEAD (the offset check every resuming client sends, answered from the index),
         // OPTIONS, DELETE, and every 400/404/405.
@@ -165,16 +168,15 @@ void UploadIntake::awaitPreCreateHook(const RequestHead &head, const TusRequest 
 {
     m_state = State::AwaitingHook;
     m_timer.stop();  // the hook has its own time limit
-    m_hooks->runPreCreate(planned, request.remoteAddress, this, [this, head, request](const HookVerdict &verdict) {
+    m_hooks->decide(HookType::PreCreate, planned, m_hooks->hookRequest(request), this,
+                    [this, head, request](const HookVerdict &verdict) {
         if (m_state != State::AwaitingHook || !m_socket)
             return;
         m_state = State::Head;
         if (verdict.allowed && verdict.approval) {
             startUploadBody(head, request, &*verdict.approval);
         } else {
-            TusResponse refusal = TusHandler::errorResponse(verdict.status == 403 ? TusError::HookRefused
-                                                                                  : TusError::HookUnavailable);
-            refusal.body = verdict.reason + '\n';
+            TusResponse refusal = verdict.refusal;
             m_handler.cors().apply(refusal, request.header("Origin"));
             const bool unreadBody = head.hasBody();
             respond(refusal, false, unreadBody || !head.keepAlive);
@@ -187,7 +189,29 @@ void UploadIntake::awaitPreCreateHook(const RequestHead &head, const TusRequest 
     });
 }
 
-void UploadIntake::startUploadBody(const RequestHead &head, const TusRequest &request, const PreCreateApproval *approval)
+void UploadIntake::awaitPreTerminateHook(const RequestHead &head, const TusRequest &request,
+                                         const TusHandler::Route &route, const UploadInfo &upload)
+{
+    m_state = State::AwaitingHook;
+    m_timer.stop();
+    m_hooks->decide(HookType::PreTerminate, upload, m_hooks->hookRequest(request), this,
+                    [this, head, request, route](const HookVerdict &verdict) {
+        if (m_state != State::AwaitingHook || !m_socket)
+            return;
+        m_state = State::Head;
+        TusResponse response = verdict.refusal;
+        if (verdict.allowed && verdict.approval)
+            response = m_handler.handle(request, route, &*verdict.approval);
+        else
+            m_handler.cors().apply(response, request.header("Origin"));
+        respond(response, false, !head.keepAlive);
+        if (!head.keepAlive)
+            closeGracefully();
+        process();
+    });
+}
+
+void UploadIntake::startUploadBody(const RequestHead &head, const TusRequest &request, const HookApproval *approval)
 {
     const qint64 contentLength = head.bodyLength();
     const bool creation = m_handler.route(request).isCreation();
@@ -200,7 +224,7 @@ void UploadIntake::startUploadBody(const RequestHead &head, const TusRequest &re
         m_state = State::OnWorker;
         m_timer.stop();
         TusHandler *handler = &m_handler;
-        std::optional<PreCreateApproval> consent;
+        std::optional<HookApproval> consent;
         if (approval)
             consent = *approval;
         StorageQueue *queue = TusHandler::isFinalConcatenation(request) ? m_assembly : m_storage;
@@ -249,7 +273,7 @@ void UploadIntake::continueUploadBody(const RequestHead &head, const TusRequest 
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     m_body = std::move(decision.body);
     // Another request for this upload may ask us to let go (uploadlocks.h).
-    m_body->writer.setReleaseHandler(this, [this] { letGoIfStalled(); });
+    m_body->writer.setReleaseHandler(this, [this](bool now) { letGoIfStalled(now); });
     m_chunked = head.chunked;
     m_decoder.reset();
     m_bodyLeft = contentLength;
@@ -261,8 +285,20 @@ void UploadIntake::continueUploadBody(const RequestHead &head, const TusRequest 
         finishBody(std::nullopt);
 }
 
-void UploadIntake::letGoIfStalled()
+void UploadIntake::letGoIfStalled(bool now)
 {
+    if (now && m_body) {
+        // The upload is being stopped (a post-receive hook's StopUpload): this request ends
+        // here, and nothing of it is kept (the upload and its bytes are removed next).
+        qCInfo(lcHttp).noquote() << "upload" << m_body->writer.id() << "stopped by a hook: ending the request writing it";
+        m_body.reset();
+        endExchange(0, 0);
+        m_state = State::Closed;
+        m_timer.stop();
+        if (m_socket)
+            m_socket->abort();
+        return;
+    }
     // Asked by another request for this upload. A body that brought a byte within
     // --release-stalled-after is a live writer and keeps the upload (that request gets 423);
     // a silent one commits what arrived and ends, as if the read timeout had struck.
@@ -300,6 +336,8 @@ void UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
         }
         if (m_bodyLeft == 0)
             finishBody(std::nullopt);
+        else
+            m_handler.bodyProgress(*m_body);
         return;
     }
     const auto sink = [this, &writer, metrics](const char *bytes, qint64 n) {
@@ -316,10 +354,39 @@ void UploadIntake::feedBody(const char *data, qint64 size, qint64 *consumed)
     }
     if (result.status == ChunkedDecoder::Status::Done)
         finishBody(std::nullopt);
+    else if (result.consumed > 0)
+        m_handler.bodyProgress(*m_body);
 }
 
 void UploadIntake::finishBody(std::optional<TusError> failure)
 {
+    if (!failure && m_hooks && m_hooks->has(HookType::PreFinish) && m_handler.needsFinishApproval(*m_body)
+        && !m_body->finishApproval) {
+        // The last bytes are here: before they complete the upload, the hook decides. They
+        // wait, uncommitted, under the upload's lock.
+        m_state = State::AwaitingHook;
+        m_timer.stop();
+        m_hooks->decide(HookType::PreFinish, m_handler.finishingUpload(*m_body), m_hooks->hookRequest(m_body->request),
+                        this, [this](const HookVerdict &verdict) {
+            if (m_state != State::AwaitingHook || !m_socket || !m_body)
+                return;
+            m_state = State::Body;
+            if (verdict.allowed && verdict.approval) {
+                m_body->finishApproval = *verdict.approval;
+                finishBody(std::nullopt);
+                return;
+            }
+            const TusResponse refusal = m_handler.refuseFinish(*m_body, verdict.refusal);
+            m_body.reset();
+            m_state = State::Head;
+            respond(refusal, false, !m_keepAlive);
+            if (!m_keepAlive)
+                closeGracefully();
+            else
+                process();
+        });
+        return;
+    }
     if (!failure && m_storage) {
         // A whole body: its commit (fdatasync under --fsync always, the .info rewrite) runs on
         // a storage worker while this thread serves the other connections; the answer follows
@@ -353,129 +420,6 @@ void UploadIntake::finishBody(std::optional<TusError> failure)
         drainAndClose();  // the rest of the body is still on its way
     else if (!m_keepAlive)
         closeGracefully();
-}
-
-void UploadIntake::closeGracefully()
-{
-    m_state = State::Closed;
-    m_timer.stop();
-    if (m_socket)
-        m_socket->disconnectFromHost();  // sends what is queued first
-}
-
-void UploadIntake::startSending(const TusResponse &response, bool keepAlive)
-{
-    m_keepAlive = keepAlive;
-    // Never through a symlink, and only a regular file: whoever can write the upload
-    // directory must not be able to make a download serve another file.
-    const int fd = ::open(QFile::encodeName(response.bodyFile).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st = {};
-    const bool regular = fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (!regular || !m_file.open(fd, QIODevice::ReadOnly | QIODevice::Unbuffered, QFileDevice::AutoCloseHandle)
-        || !m_file.seek(response.bodyFileOffset)) {
-        if (fd >= 0 && !m_file.isOpen())
-            ::close(fd);
-        m_file.close();
-        qCWarning(lcHttp).noquote() << "cannot serve" << response.bodyFile << ": not a regular file that can be read";
-        respond(TusHandler::errorResponse(TusError::StorageFailure), false, !keepAlive);
-        if (!keepAlive)
-            closeGracefully();
-        return;
-    }
-    respond(response, false, !keepAlive, true);
-    m_sendLeft = response.bodyFileLength;
-    m_state = State::Sending;
-    connect(m_socket, &QAbstractSocket::bytesWritten, this, &UploadIntake::sendMore, Qt::UniqueConnection);
-    sendMore();
-}
-
-void UploadIntake::sendMore()
-{
-    if (m_state != State::Sending || !m_socket)
-        return;
-    if (m_chunk.size() < chunkSize)
-        m_chunk.resize(chunkSize);
-    // Keep at most about a socket buffer's worth queued: memory stays flat for any size.
-    while (m_sendLeft > 0 && m_socket->bytesToWrite() < socketBufferSize) {
-        const qint64 n = m_file.read(m_chunk.data(), qMin(chunkSize, m_sendLeft));
-        if (n <= 0) {
-            // The length is already promised; a short file cannot be answered honestly.
-            qCWarning(lcHttp) << "download of" << m_file.fileName() << "ended early:" << m_file.errorString();
-            m_file.close();
-            m_state = State::Closed;
-            m_socket->abort();
-            return;
-        }
-        m_socket->write(m_chunk.constData(), n);
-        m_sendLeft -= n;
-    }
-    armTimer();
-    if (m_sendLeft > 0)
-        return;
-    m_file.close();
-    m_state = State::Head;
-    if (!m_keepAlive) {
-        closeGracefully();
-        return;
-    }
-    QMetaObject::invokeMethod(this, &UploadIntake::process, Qt::QueuedConnection);  // pipelined requests
-}
-
-void UploadIntake::respond(const TusResponse &response, bool headRequest, bool close, bool fileFollows)
-{
-    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
-        return;
-    if (!response.bodyFile.isEmpty() && !fileFollows && !headRequest) {
-        // Its Content-Length would promise bytes nobody sends: never on the wire.
-        qCWarning(lcHttp) << "refusing to answer with a file body that is not streamed";
-        respond(TusHandler::errorResponse(TusError::StorageFailure), false, close);
-        return;
-    }
-    QByteArray bytes;
-    if (!close) {
-        bytes = serializeResponse(response, headRequest);
-    } else {
-        TusResponse closing = response;
-        closing.setHeader("Connection", "close");
-        bytes = serializeResponse(closing, headRequest);
-    }
-    m_socket->write(bytes);
-    endExchange(response.status, bytes.size() + (fileFollows ? response.bodyFileLength : 0));
-}
-
-void UploadIntake::beginExchange(const QByteArray &method, const QByteArray &path)
-{
-    m_exchange.open = true;
-    m_exchange.method = method;
-    m_exchange.path = path;
-    m_exchange.bytesIn = 0;
-    m_exchange.since.start();
-    if (m_metrics)
-        m_metrics->countRequest(method);
-}
-
-void UploadIntake::endExchange(int status, qint64 bytesOut)
-{
-    if (!m_exchange.open)
-        return;
-    m_exchange.open = false;
-    const qint64 nanos = m_exchange.since.nsecsElapsed();
-    if (m_metrics && status > 0)
-        m_metrics->countResponse(status, std::chrono::nanoseconds(nanos));
-    if (m_accessLog && lcAccess().isInfoEnabled()) {
-        // No query string and no header values: ids are fine to log, metadata is not.
-        // Status 0: the request ended without an answer (the client went, a timeout).
-        logRecord(lcAccess(), QtInfoMsg,
-                  QStringLiteral("%1 %2 %3").arg(QLatin1String(m_exchange.method), QLatin1String(m_exchange.path),
-                                                 status > 0 ? QString::number(status) : QStringLiteral("-")),
-                  QJsonObject{{QStringLiteral("method"), QLatin1String(m_exchange.method)},
-                              {QStringLiteral("path"), QLatin1String(m_exchange.path)},
-                              {QStringLiteral("status"), status},
-                              {QStringLiteral("bytesIn"), m_exchange.bytesIn},
-                              {QStringLiteral("bytesOut"), bytesOut},
-                              {QStringLiteral("durationMs"), double(nanos / 1000) / 1000.0},
-                              {QStringLiteral("remote"), m_remoteAddress}});
-    }
 }
 
 void UploadIntake::fail(TusError error)
@@ -527,6 +471,7 @@ TusRequest UploadIntake::toTusRequest(const RequestHead &head) const
     TusRequest r;
     r.method = head.method;
     r.path = head.path;
+    r.target = head.target;
     r.headers = head.headers;
     r.remoteAddress = m_remoteAddress;
     return r;

@@ -96,11 +96,13 @@ private:
     void onTimeout();
     void process();
     void processHead();
-    void startUploadBody(const RequestHead &head, const TusRequest &request, const PreCreateApproval *approval);
+    void startUploadBody(const RequestHead &head, const TusRequest &request, const HookApproval *approval);
     void continueUploadBody(const RequestHead &head, const TusRequest &request, BodyDecision &decision);
     void awaitPreCreateHook(const RequestHead &head, const TusRequest &request, const UploadInfo &planned);
     void readHeadBytes();  // appends what the socket has to m_in, up to the input bound
-    void letGoIfStalled();
+    void letGoIfStalled(bool now);
+    void awaitPreTerminateHook(const RequestHead &head, const TusRequest &request, const TusHandler::Route &route,
+                               const UploadInfo &upload);
     void noteBufferedInput();
     void feedBody(const char *data, qint64 size, qint64 *consumed);
     void finishBody(std::optional<TusError> failure);

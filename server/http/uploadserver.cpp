@@ -11,6 +11,29 @@
 namespace qtus {
 
 namespace {
+HookSettings hookSettings(const ServerConfig &config)
+{
+    HookSettings h;
+    if (!config.hookPreCreate.isEmpty())
+        h.commands.insert(HookType::PreCreate, config.hookPreCreate);
+    if (!config.hookPostFinish.isEmpty())
+        h.commands.insert(HookType::PostFinish, config.hookPostFinish);
+    h.directory = config.hooksDir;
+    h.httpUrl = QUrl(config.hooksHttp);
+    h.commandTimeout = config.hookTimeout;
+    h.httpTimeout = config.hooksHttpTimeout;
+    for (const QString &name : config.hooksEnabledEvents) {
+        if (const auto type = hookTypeFromName(name))
+            h.enabled.insert(*type);
+    }
+    for (const QString &name : config.hooksForwardHeaders)
+        h.forwardHeaders << name.toLatin1();
+    h.progressInterval = config.hooksProgressInterval;
+    h.directoryOfUploads = QDir(config.dir).absolutePath();
+    h.behindProxy = config.behindProxy;
+    return h;
+}
+
 CleanupPolicy cleanupPolicy(const ServerConfig &config)
 {
     CleanupPolicy policy;
@@ -29,9 +52,17 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
       m_store(config.dir, config.fsync, config.expireAfter, m_clock),
       m_handler(config, m_store, m_locks, m_clock),
       m_scheduler(m_store, m_locks, m_clock, cleanupPolicy(config)),
-      m_hooks(config.hookPreCreate, config.hookPostFinish, config.hookTimeout)
+      m_hooks(hookSettings(config))
 {
     m_hooks.setMetrics(&m_metrics);
+    // The handler tells the hooks what happens, and waits for the blocking ones it has.
+    QSet<HookType> blocking;
+    for (const HookType type : {HookType::PreCreate, HookType::PreFinish, HookType::PreTerminate}) {
+        if (m_hooks.has(type))
+            blocking.insert(type);
+    }
+    m_handler.setHooks(&m_hooks, blocking);
+    connect(&m_hooks, &UploadHooks::stopRequested, this, [this](const QString &id) { m_handler.stopUpload(id); });
     // Upload events for the metrics. Direct: the counters are atomic, and removals by the
     // cleanup pass arrive from its worker.
     connect(&m_store, &FileUploadStore::uploadCreated, this, [this] { m_metrics.countUploadCreated(); }, Qt::DirectConnection);
@@ -45,18 +76,6 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
     connect(&m_scheduler, &CleanupScheduler::passFinished, this, [this](const CleanupReport &report) {
         m_metrics.countCleanupPass(report.removed, report.errors, report.duration);
     });
-    if (m_hooks.hasPostFinish()) {
-        // Queued, and queued once more: the client's answer is written first, the hook runs
-        // after. A commit or creation on a storage worker emits this signal and then posts
-        // its answer; the second turn puts the hook behind that answer.
-        connect(&m_store, &FileUploadStore::uploadCompleted, &m_hooks, [this](const UploadInfo &info) {
-            QMetaObject::invokeMethod(&m_hooks, [this, info] {
-                QJsonObject event = UploadHooks::uploadEvent("post-finish", info, QString());
-                event.insert(QStringLiteral("Path"), m_store.dataPath(info.id));
-                m_hooks.runPostFinish(event);
-            }, Qt::QueuedConnection);
-        }, Qt::QueuedConnection);
-    }
 }
 
 UploadServer::~UploadServer() { stop(); }
@@ -83,7 +102,7 @@ bool UploadServer::start(QString *error)
     limits.releaseStalledAfter = m_config.releaseStalledAfter;
     IntakeServices services;
     services.handler = &m_handler;
-    services.hooks = m_hooks.hasPreCreate() ? &m_hooks : nullptr;
+    services.hooks = &m_hooks;
     services.storage = &m_storage;
     services.assembly = &m_assembly;
     services.metrics = &m_metrics;

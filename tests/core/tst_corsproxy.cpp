@@ -62,11 +62,14 @@ private slots:
     void originList_data();
     void originList();
     void corsOff();
+    void credentials_data();
+    void credentials();
     void location_data();
     void location();
 
 private:
-    void configure(const QStringList &origins, bool behindProxy = false, const QString &baseUrl = {});
+    void configure(const QStringList &origins, bool behindProxy = false, const QString &baseUrl = {},
+                   bool allowCredentials = false);
 };
 
 void tst_CorsProxy::init()
@@ -74,7 +77,7 @@ void tst_CorsProxy::init()
     setUpFixture();
 }
 
-void tst_CorsProxy::configure(const QStringList &origins, bool behindProxy, const QString &baseUrl)
+void tst_CorsProxy::configure(const QStringList &origins, bool behindProxy, const QString &baseUrl, bool allowCredentials)
 {
     ServerConfig config;
     config.dir = m_storeDir;
@@ -83,6 +86,7 @@ void tst_CorsProxy::configure(const QStringList &origins, bool behindProxy, cons
     config.corsOrigins = origins;
     config.behindProxy = behindProxy;
     config.baseUrl = baseUrl;
+    config.corsAllowCredentials = allowCredentials;
     m_handler = std::make_unique<TusHandler>(config, *m_store, m_locks, m_clock);
 }
 
@@ -282,6 +286,49 @@ void tst_CorsProxy::corsOff()
     for (const auto &[status, r] : answers) {
         QCOMPARE(r.status, status);
         checkNoCors(r);
+    }
+}
+
+void tst_CorsProxy::credentials_data()
+{
+    QTest::addColumn<QStringList>("origins");
+    QTest::addColumn<QByteArray>("origin");
+    QTest::addColumn<QByteArray>("allowOrigin");       // empty: no CORS answer at all
+    QTest::addColumn<bool>("allowsCredentials");
+    QTest::newRow("listed origin is echoed with credentials") << twoOrigins << appOrigin << appOrigin << true;
+    QTest::newRow("second listed origin") << twoOrigins << QByteArray("https://other.example")
+                                          << QByteArray("https://other.example") << true;
+    QTest::newRow("unlisted origin gets nothing") << twoOrigins << QByteArray("https://evil.example") << QByteArray() << false;
+    QTest::newRow("a prefix of a listed origin gets nothing") << twoOrigins << QByteArray("https://app.example.evil")
+                                                              << QByteArray() << false;
+    // ServerConfig refuses --cors-allow-credentials with '*'; the policy holds without it.
+    QTest::newRow("any origin never with credentials") << anyOrigin << QByteArray("https://evil.example") << QByteArray("*") << false;
+}
+
+void tst_CorsProxy::credentials()
+{
+    QFETCH(QStringList, origins);
+    QFETCH(QByteArray, origin);
+    QFETCH(QByteArray, allowOrigin);
+    QFETCH(bool, allowsCredentials);
+    configure(origins, false, {}, true);
+    const QString id = prepare("10:abc");
+    QVERIFY(!id.isEmpty());
+    const QByteArray url = "/files/" + id.toLatin1(), o = "Origin: " + origin;
+    const QList<TusResponse> answers{
+        send("OPTIONS", url, {"Tus-Resumable: <absent>", o, "Access-Control-Request-Method: PATCH"}),
+        send("POST", "/files/", {o, "Upload-Length: 5"}),
+        send("HEAD", url, {o}),
+        send("PATCH", url, {o, octet, "Upload-Offset: 3"}, "de"),
+        send("HEAD", "/files/" + newUploadId().toLatin1(), {o}),
+    };
+    for (const TusResponse &r : answers) {
+        QCOMPARE(r.header("Access-Control-Allow-Origin"), allowOrigin);
+        QCOMPARE(r.hasHeader("Access-Control-Allow-Credentials"), allowsCredentials);
+        if (allowsCredentials)
+            QCOMPARE(r.header("Access-Control-Allow-Credentials"), QByteArray("true"));
+        if (allowOrigin != "*")
+            QVERIFY(tokens(r.header("Vary")).contains("origin"));  // caches must not mix origins
     }
 }
 

@@ -1,4 +1,4 @@
-// With --hook-pre-create, a creation happens only with the hook's PreCreateApproval, whatever
+// With --hook-pre-create, a creation happens only with the hook's HookApproval, whatever
 // entry point a request reaches the handler through: handle() (which cannot wait for a hook)
 // answers 503, startBody() without an approval hands back the planned upload and creates
 // nothing, and with the approval of a real hook run the upload gets the id the hook was told.
@@ -94,10 +94,13 @@ void tst_CreationGate::approvalCreatesUnderTheToldId()
     request.headers = {{"Tus-Resumable", "1.0.0"}, {"Upload-Length", "5"}};
     const BodyDecision asked = m_handler->startBody(request, 0);
     QVERIFY(asked.preCreate);
-    UploadHooks hooks({QStringLiteral("/bin/true")}, {}, std::chrono::seconds(10));
+    HookSettings settings;
+    settings.commands.insert(HookType::PreCreate, {QStringLiteral("/bin/true")});
+    settings.commandTimeout = std::chrono::seconds(10);
+    UploadHooks hooks(settings);
     std::optional<HookVerdict> verdict;
     QObject context;
-    hooks.runPreCreate(*asked.preCreate, QString(), &context, [&verdict](const HookVerdict &v) { verdict = v; });
+    hooks.decide(HookType::PreCreate, *asked.preCreate, HookRequest(), &context, [&verdict](const HookVerdict &v) { verdict = v; });
     QTRY_VERIFY(verdict.has_value());
     QVERIFY(verdict->allowed);
     QVERIFY(verdict->approval);

@@ -118,3 +118,18 @@ frames = {
 }
 for f, v in frames.items():
     put('requestframing', f, frame_seed(v))
+
+# hookresponse: answers a hook might give, good and bad.
+answers = {
+    'empty': '',
+    'accept': '{}',
+    'reject-401': '{"RejectUpload":true,"HTTPResponse":{"StatusCode":401,"Body":"{\\"message\\":\\"log in\\"}","Header":{"Content-Type":"application/json","WWW-Authenticate":"Bearer"}}}',
+    'reject-termination': '{"RejectTermination":true,"HTTPResponse":{"StatusCode":403,"Body":"stays"}}',
+    'change-file-info': '{"ChangeFileInfo":{"ID":"5b1d0c2e9f8a47b6a1c3d5e7f9012345","MetaData":{"filename":"a.txt","owner":"alice"}}}',
+    'stop-upload': '{"StopUpload":true}',
+    'header-split': '{"HTTPResponse":{"Header":{"X-A":"1\\r\\nSet-Cookie: x"}}}',
+    'bad-id': '{"ChangeFileInfo":{"ID":"../etc"}}',
+    'nested-junk': '{"HTTPResponse":[1,2,{"StatusCode":null}],"ChangeFileInfo":{"MetaData":{"":""}}}',
+}
+for f, v in answers.items():
+    put('hookresponse', f, v.encode('utf-8'))

@@ -3,7 +3,8 @@
 // through the daemon's upload endpoint; "Clean up now" runs a pass on the daemon, which
 // removes an expired upload; Terminate removes one; when the daemon stops, the window says
 // the connection is lost and keeps the last rows greyed; when it is back, it says nothing
-// and the rows are current again.
+// and the rows are current again. An upload whose id and metadata a pre-create hook chose
+// (ChangeFileInfo) shows them.
 #include "../process/qtusdprocess.h"
 
 #include "adminwindow.h"
@@ -25,6 +26,7 @@ class tst_RemoteWindow : public QObject
     Q_OBJECT
 private slots:
     void followsADaemon();
+    void showsWhatAHookChose();
 };
 
 namespace {
@@ -110,6 +112,37 @@ void tst_RemoteWindow::followsADaemon()
     QCOMPARE(rowOf(model, doomed), -1);
     const QUrl fresh = again->createUpload(3, "fresh.txt");
     QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, fresh) >= 0, 10000);
+}
+
+void tst_RemoteWindow::showsWhatAHookChose()
+{
+    QTemporaryDir hooks;
+    QVERIFY(hooks.isValid());
+    const QString chosenId = QStringLiteral("0123456789abcdef0123456789abcdef");
+    QFile hook(hooks.filePath(QStringLiteral("pre-create")));
+    QVERIFY(hook.open(QIODevice::WriteOnly));
+    hook.write("#!/bin/sh\ncat >/dev/null\necho '{\"ChangeFileInfo\":{\"ID\":\"" + chosenId.toLatin1()
+               + "\",\"MetaData\":{\"filename\":\"renamed.txt\"}}}'\n");
+    hook.close();
+    QVERIFY(hook.setPermissions(QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+
+    QtusdProcess daemon;
+    QTemporaryDir uploads;
+    daemon.uploadDirectory = uploads.path();
+    daemon.adminPort = freePort();
+    QVERIFY(daemon.start({QStringLiteral("--hooks-dir"), hooks.path()}));
+    RemoteSessionSource source(daemon.adminUrl, daemon.token);
+    SystemClock clock;
+    AdminWindow window(source, clock);
+    window.show();
+    source.start();
+    QTRY_VERIFY_WITH_TIMEOUT(source.status().connected, 10000);
+
+    const QUrl upload = daemon.createUpload(5, "original.txt");
+    QCOMPARE(upload.path().section(QLatin1Char('/'), -1), chosenId);
+    SessionTableModel &model = window.sessionModel();
+    QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, upload) >= 0, 10000);
+    QCOMPARE(model.sessionAt(rowOf(model, upload))->fileName(), QStringLiteral("renamed.txt"));
 }
 
 QTEST_MAIN(tst_RemoteWindow)

@@ -10,6 +10,7 @@
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTimer>
+#include <QUrl>
 
 #include <cmath>
 
@@ -207,3 +208,21 @@ private:
     QList<RawResponse> m_interim;
     bool m_closed = false;
 };
+
+// The path of a 201's Location ("/files/<id>").
+inline QByteArray pathOf(const RawResponse &created)
+{
+    return QUrl(QString::fromLatin1(created.header("Location"))).path().toLatin1();
+}
+
+// One request on a fresh connection to port; its response (status 0 when none arrived).
+inline RawResponse exchangeOnce(quint16 port, const QByteArray &request, int timeoutMs = 10000)
+{
+    PipelinedClient client;
+    if (!client.connectTo(port))
+        return {};
+    client.sendRequest(request);
+    if (!client.waitForResponses(1, timeoutMs))
+        return {};
+    return client.responses().constFirst();
+}

@@ -19,10 +19,6 @@ using namespace qtus;
 namespace {
 constexpr qint64 MiB = 1024 * 1024;
 
-QByteArray pathOf(const RawResponse &created)
-{
-    return QUrl(QString::fromLatin1(created.header("Location"))).path().toLatin1();
-}
 
 // A GET as browsers and curl send it: no Tus-Resumable.
 QByteArray get(const QByteArray &path, const QByteArray &extra = {})
@@ -51,16 +47,9 @@ QByteArray uploadWhole(ServerUnderTest &s, const QByteArray &data, const QByteAr
     return s.offset(path) == data.size() ? path : QByteArray();
 }
 
-// One request on a fresh connection; its response (status 0 when none arrived).
 RawResponse exchange(ServerUnderTest &s, const QByteArray &request, int timeoutMs = 10000)
 {
-    PipelinedClient client;
-    if (!client.connectTo(s.port()))
-        return {};
-    client.sendRequest(request);
-    if (!client.waitForResponses(1, timeoutMs))
-        return {};
-    return client.responses().constFirst();
+    return exchangeOnce(s.port(), request, timeoutMs);
 }
 
 QJsonObject readJson(const QString &path)
@@ -401,9 +390,11 @@ void tst_DownloadHooks::preCreateEventOnStdin()
     const QJsonObject event = readJson(eventFile);
     QVERIFY2(!event.isEmpty(), "the hook got no JSON object on stdin");
     QCOMPARE(event.value("Type").toString(), QStringLiteral("pre-create"));
-    QVERIFY2(event.value("RemoteAddress").toString().contains(QStringLiteral("127.0.0.1")),
-             qPrintable(event.value("RemoteAddress").toString()));
-    const QJsonObject upload = event.value("Upload").toObject();
+    // tusd's shape: {"Type", "Event": {"Upload", "HTTPRequest"}}.
+    const QJsonObject http = event.value("Event").toObject().value("HTTPRequest").toObject();
+    QVERIFY2(http.value("RemoteAddr").toString().contains(QStringLiteral("127.0.0.1")), qPrintable(http.value("RemoteAddr").toString()));
+    QCOMPARE(http.value("Method").toString(), QStringLiteral("POST"));
+    const QJsonObject upload = event.value("Event").toObject().value("Upload").toObject();
     QCOMPARE(upload.value("Size").toInteger(), qint64(42));
     QCOMPARE(upload.value("SizeIsDeferred").toBool(true), false);
     const QJsonObject metadata = upload.value("MetaData").toObject();
@@ -443,8 +434,8 @@ void tst_DownloadHooks::postFinishAfterResponse()
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(eventFile), 10000);
     const QJsonObject event = readJson(eventFile);
     QCOMPARE(event.value("Type").toString(), QStringLiteral("post-finish"));
-    QCOMPARE(event.value("Path").toString(), s.server().store().dataPath(ServerUnderTest::idOf(path)));
-    const QJsonObject upload = event.value("Upload").toObject();
+    const QJsonObject upload = event.value("Event").toObject().value("Upload").toObject();
+    QCOMPARE(upload.value("Storage").toObject().value("Path").toString(), s.server().store().dataPath(ServerUnderTest::idOf(path)));
     QCOMPARE(upload.value("ID").toString(), ServerUnderTest::idOf(path));
     QCOMPARE(upload.value("Offset").toInteger(), qint64(1000));
     QCOMPARE(upload.value("Size").toInteger(), qint64(1000));
@@ -461,16 +452,17 @@ void tst_DownloadHooks::postFinishRetried()
                                counter};
     QVERIFY(!s.config.hookPostFinish.constFirst().isEmpty());
     QVERIFY(s.start());
-    QSignalSpy failed(&s.server().hooks(), &UploadHooks::postFinishFailed);
+    QSignalSpy failed(&s.server().hooks(), &UploadHooks::notificationFailed);
     QVERIFY(failed.isValid());
     const QByteArray path = s.createUpload(10);
     QVERIFY(!path.isEmpty());
 
     QCOMPARE(exchange(s, wire::patch(path, 0, patternBytes(10, 4))).status, 204);
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 8000);  // the retries wait 1 s, then 2 s
-    QCOMPARE(lineCount(counter), UploadHooks::postFinishAttempts);  // no more, no fewer, when it gives up
-    QCOMPARE(failed.at(0).at(0).toString(), ServerUnderTest::idOf(path));
-    QVERIFY2(failed.at(0).at(1).toString().contains(QStringLiteral("boom")), qPrintable(failed.at(0).at(1).toString()));
+    QCOMPARE(lineCount(counter), UploadHooks::attempts);  // no more, no fewer, when it gives up
+    QCOMPARE(failed.at(0).at(0).value<HookType>(), HookType::PostFinish);
+    QCOMPARE(failed.at(0).at(1).toString(), ServerUnderTest::idOf(path));
+    QVERIFY2(failed.at(0).at(2).toString().contains(QStringLiteral("boom")), qPrintable(failed.at(0).at(2).toString()));
     // the upload itself is unaffected
     QCOMPARE(s.offset(path), qint64(10));
 }

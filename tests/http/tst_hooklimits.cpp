@@ -1,9 +1,10 @@
 // Bounds that hold whatever a hook or a waiting client does, over real sockets with real
 // hook processes: a hook's output is drained and cut, a hook past its time limit takes its
-// whole process group with it, at most UploadHooks::maxRunning hooks run at once, and a
+// whole process group with it, at most HookTransport::maxRunning hooks run at once, and a
 // client that keeps sending while its request waits for the hook is pushed back by TCP
 // instead of buffered.
 #include "hookscripts.h"
+#include "hooktransport.h"
 #include "intakefixture.h"
 #include "pipelinedclient.h"
 
@@ -126,7 +127,7 @@ void tst_HookLimits::atMostMaxRunningAtOnce()
     ServerUnderTest s;
     startGated(s, scripts, release);
     QVERIFY(!QTest::currentTestFailed());
-    const int total = UploadHooks::maxRunning + 4;
+    const int total = HookTransport::maxRunning + 4;
     std::vector<std::unique_ptr<PipelinedClient>> clients;
     for (int i = 0; i < total; ++i) {
         clients.push_back(std::make_unique<PipelinedClient>());
@@ -134,7 +135,7 @@ void tst_HookLimits::atMostMaxRunningAtOnce()
         clients.back()->sendRequest(wire::post(10));
     }
     QTRY_COMPARE_WITH_TIMEOUT(s.server().hooks().running() + s.server().hooks().queued(), total, 10000);
-    QCOMPARE(s.server().hooks().running(), UploadHooks::maxRunning);
+    QCOMPARE(s.server().hooks().running(), HookTransport::maxRunning);
     QCOMPARE(s.server().hooks().queued(), 4);
     QVERIFY(writeScript(scripts, QStringLiteral("release"), "").size() > 0);
     for (const auto &client : clients) {

@@ -16,10 +16,6 @@ using namespace qtus;
 
 namespace {
 
-QByteArray pathOf(const RawResponse &created)
-{
-    return QUrl(QString::fromLatin1(created.header("Location"))).path().toLatin1();
-}
 
 // A storage call held until the test lets it go (at most 10 s, so a server that made the
 // call on the event-loop thread, where the test itself runs, stalls the suite instead of

@@ -17,10 +17,6 @@ namespace {
 constexpr qint64 MiB = 1024 * 1024;
 const QByteArray expect100 = "Expect: 100-continue\r\n";
 
-QByteArray pathOf(const RawResponse &created)
-{
-    return QUrl(QString::fromLatin1(created.header("Location"))).path().toLatin1();
-}
 
 } // namespace
 

@@ -165,11 +165,14 @@ void tst_AdminApi::terminateAndLocked()
     writer.write("PATCH " + busy.path().toLatin1() + " HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
                  "Content-Type: application/offset+octet-stream\r\nContent-Length: 1000\r\n\r\n" + QByteArray(500, 'x'));
     QVERIFY(writer.waitForBytesWritten(5000));
+    // The PATCH holds the lock once the server has read its head, which /metrics counts.
+    const QUrl metrics = qtusd.adminUrl.resolved(QUrl(QStringLiteral("metrics")));
+    QVERIFY(QTest::qWaitFor([&] { return qtusd.request("GET", metrics).body.contains("qtus_requests_total{method=\"PATCH\"} 1"); }, 10000));
     // (Not QTRY_COMPARE: it evaluates its expression once more at the end, and a DELETE is
     // not something to send twice.)
     int status = 0;
     const auto deleteBusy = [&] { return (status = qtusd.api("DELETE", QStringLiteral("api/v1/uploads/") + busyId).status); };
-    QVERIFY(QTest::qWaitFor([&] { return deleteBusy() == 423; }, 10000));
+    QCOMPARE(deleteBusy(), 423);
 
     QCOMPARE(qtusd.api("DELETE", QStringLiteral("api/v1/uploads/") + idleId).status, 204);
     QCOMPARE(qtusd.api("DELETE", QStringLiteral("api/v1/uploads/") + idleId).status, 404);
