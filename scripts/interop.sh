@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Interop test: starts qtusd on a free port and drives it with real clients, one after the
 # other against the same server: tus-js-client (tests/interop/jsclient.mjs), tus-js-client with
-# parallelUploads (parallel.mjs) and Debian's python3-tuspy (tuspy_client.py).
+# parallelUploads (parallel.mjs) and Debian's python3-tuspy (tuspy_client.py). Two clients
+# start their own qtusd (the same binary) with the flags they test: hooks.mjs (every hook
+# event, over HTTP and as programs) and browser.mjs (Uppy in a headless Chromium, with a
+# cookie, across origins).
 # Usage: scripts/interop.sh [path-to-qtusd]   (default: build/server/qtusd)
 # Each client prints "ok - ..." / "not ok - ..." lines; the script ends with one line
 # "N passed, M failed" summing them all, and exits 0 only when every client passed.
@@ -114,6 +117,8 @@ run_client tus-js-client node "$interop_dir/jsclient.mjs" "$url" "$upload_dir"
 run_client "tus-js-client parallelUploads" node "$interop_dir/parallel.mjs" "$url" "$upload_dir"
 # hooks.mjs starts its own qtusd processes (same binary) with hooks pointed at it (docs/hooks.md)
 run_client "tus-js-client with hooks" node "$interop_dir/hooks.mjs" "$qtusd"
+# Uppy in a headless Chromium, from another origin, sending a cookie (--cors-allow-credentials)
+run_client "Uppy in Chromium" node "$interop_dir/browser.mjs" "$qtusd"
 if [[ -n "$tuspy_python" ]]; then
     run_client tuspy "$tuspy_python" "$interop_dir/tuspy_client.py" "$url" "$upload_dir"
 else
