@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks bench-tls clean
 
 deps:
 	@scripts/install-deps.sh
@@ -77,6 +77,10 @@ bench-admin:
 # qtusd next to qtusd telling a local hook service of every upload's progress (post-receive)
 bench-hooks:
 	@BENCH_VARIANT=hooks BENCH_ONLY=ac scripts/bench.sh
+
+# HTTPS (--tls-cert) next to plain HTTP: (a) one 1 GiB PATCH and (d) HEAD on 32 connections
+bench-tls:
+	@BENCH_VARIANT=tls BENCH_ONLY=ad scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -38,6 +38,8 @@ tmp_base="${BENCH_TMPDIR:-/var/tmp}"
 #   admin: an admin API client subscribed to /api/v1/events and scraping /metrics every second
 #   hooks: post-receive over --hooks-http to a local hook service (tests/bench/hook-sink.mjs),
 #          at the default --hooks-progress-interval (1s); BENCH_HOOK_INTERVAL overrides it
+#   tls:   HTTPS (--tls-cert/--tls-key, an RSA 2048 certificate made here by openssl); the
+#          clients (client.mjs, loadgen -t) trust its CA and speak TLS, the plain rows do not
 variant="${BENCH_VARIANT:-}"
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
@@ -47,7 +49,7 @@ log() { echo "bench.sh: $*" >&2; }
     || die "BENCH_SCALE must be a number in (0, 1], got '$scale'"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
 [[ "$only" =~ ^[a-eg]+$ ]] || die "BENCH_ONLY must be workload letters from a-e and g, got '$only'"
-[[ -z "$variant" || "$variant" =~ ^(admin|hooks)$ ]] || die "BENCH_VARIANT must be empty, admin or hooks, got '$variant'"
+[[ -z "$variant" || "$variant" =~ ^(admin|hooks|tls)$ ]] || die "BENCH_VARIANT must be empty, admin, hooks or tls, got '$variant'"
 hook_interval="${BENCH_HOOK_INTERVAL:-1s}"
 
 nice_level="${BENCH_NICE:--10}"
@@ -93,7 +95,19 @@ mkdir -p "$tmp_base"
 work="$(mktemp -d "$tmp_base/qtus-bench.XXXXXX")"
 loadgen="$work/loadgen"
 sink="$work/sink"
-cc -O2 -o "$loadgen" "$bench_dir/loadgen.c" || die "cannot compile tests/bench/loadgen.c"
+cc -O2 -o "$loadgen" "$bench_dir/loadgen.c" -lssl -lcrypto || die "cannot compile tests/bench/loadgen.c"
+# The tls variant's certificate: a CA and a server certificate for 127.0.0.1 signed by it.
+if [[ "$variant" = tls ]]; then
+    (
+        cd "$work"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 \
+            -subj "/CN=qtus bench CA" -addext basicConstraints=critical,CA:TRUE
+        openssl req -newkey rsa:2048 -nodes -keyout tls.key -out tls.csr -subj "/CN=127.0.0.1"
+        printf 'subjectAltName=IP:127.0.0.1\n' >tls.ext
+        openssl x509 -req -in tls.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 2 -extfile tls.ext -out tls.pem
+    ) >"$work/openssl.log" 2>&1 || die "openssl could not make the bench certificate: $(tail -n 3 "$work/openssl.log")"
+    export NODE_EXTRA_CA_CERTS="$work/ca.pem"
+fi
 cc -O2 -o "$sink" "$bench_dir/sink.c" || die "cannot compile tests/bench/sink.c"
 
 # ---------------------------------------------------------------- sizes
@@ -146,6 +160,8 @@ start_server() {
         sink)         "$sink" -a 127.0.0.1 -p 0 >"$work/url" 2>"$server_log" & ;;
         qtusd-admin)  "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync never --access-log off \
                           --admin-listen 127.0.0.1:0 --admin-token-file "$work/admin-token" >"$work/url" 2>"$server_log" & ;;
+        qtusd-tls)    "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync never \
+                          --tls-cert "$work/tls.pem" --tls-key "$work/tls.key" >"$work/url" 2>"$server_log" & ;;
         qtusd-hooks)  start_hook_sink
                       "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync never \
                           --hooks-http "$hook_url" --hooks-enabled-events post-receive \
@@ -154,7 +170,7 @@ start_server() {
     server_pid=$!
     server_url=""
     for n in $(seq 1 300); do
-        if [[ "$(head -n 1 "$work/url" 2>/dev/null)" =~ listening\ on\ (http://127\.0\.0\.1:([0-9]+)/files/)$ ]]; then
+        if [[ "$(head -n 1 "$work/url" 2>/dev/null)" =~ listening\ on\ (https?://127\.0\.0\.1:([0-9]+)/files/)$ ]]; then
             server_url="${BASH_REMATCH[1]}"
             server_port="${BASH_REMATCH[2]}"
             [[ "$kind" = qtusd-admin ]] && start_admin_watchers
@@ -266,12 +282,14 @@ head_workload() {
     node "$bench_dir/client.mjs" prepare --url "$server_url" --count "$head_conns" --size $((4 * MiB)) \
         --sent $((256 * 1024)) --out "$work/paths" --dir "$server_dir" >/dev/null \
         || die "(d) against $kind: preparing the uploads failed"
+    local tls=()
+    [[ "$server_url" = https:* ]] && tls=(-t "$work/ca.pem")
     out="$("$loadgen" -p "$server_port" -c "$head_conns" -d "$head_secs" -w 1 -m HEAD -s 200 \
-        -H 'Tus-Resumable: 1.0.0' -f "$work/paths")" || die "(d) against $kind: loadgen failed: $out"
+        -H 'Tus-Resumable: 1.0.0' -f "$work/paths" "${tls[@]}")" || die "(d) against $kind: loadgen failed: $out"
     check_alive "$kind" "(d)"
     [[ "$(kv_field "$out" bad_status)" = 0 && "$(kv_field "$out" errors)" = 0 ]] \
         || die "(d) against $kind: HEAD answers were not all 200 on intact connections: $out"
-    sed 's#^#http://127.0.0.1:'"$server_port"'#' "$work/paths" >"$work/locs"
+    sed 's#^#'"${server_url%%/files/}"'#' "$work/paths" >"$work/locs"
     node "$bench_dir/client.mjs" verify --locations "$work/locs" --size $((4 * MiB)) --offset $((256 * 1024)) \
         --dir "$server_dir" >/dev/null || die "(d) against $kind: uploads changed under HEAD load"
     record "$kind" d_rps "$(kv_field "$out" rps)"

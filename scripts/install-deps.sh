@@ -12,6 +12,7 @@ packages=(
 if [ "${QTUS_TEST_DEPS:-0}" = 1 ]; then
     packages+=(curl python3 python3-tuspy)
     packages+=(chromium)                   # Uppy in a real browser (tests/interop/browser.mjs)
+    packages+=(openssl)                    # certificates made at test time (tests/shared/testcertificates.h)
     packages+=(jq)                         # the shell hook of docs/examples/pre-create-token (tests/interop/hooks.mjs)
     packages+=(prometheus)                 # promtool checks GET /metrics (tests/process/tst_adminapi.cpp)
     packages+=(clang libclang-rt-14-dev)   # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)

@@ -46,6 +46,8 @@ struct Options
     QCommandLineOption corsAllowCredentials{QStringLiteral("cors-allow-credentials"), QStringLiteral("Allow browsers to send cookies: answer the listed --cors-origins with Access-Control-Allow-Credentials (not with '*').")};
     QCommandLineOption adminListen{QStringLiteral("admin-listen"), QStringLiteral("Serve the admin API (docs/admin-api.md) on HOST:PORT; off by default."), QStringLiteral("host:port")};
     QCommandLineOption adminTokenFile{QStringLiteral("admin-token-file"), QStringLiteral("The admin API's bearer token; created with a random token if missing (default <dir>/.qtus-admin-token)."), QStringLiteral("path")};
+    QCommandLineOption tlsCert{QStringLiteral("tls-cert"), QStringLiteral("Serve HTTPS (TLS 1.2 or newer) with this PEM certificate (a chain: the server's first); needs --tls-key."), QStringLiteral("path")};
+    QCommandLineOption tlsKey{QStringLiteral("tls-key"), QStringLiteral("The PEM private key (RSA or EC, unencrypted) of --tls-cert."), QStringLiteral("path")};
     QCommandLineOption logFormat{QStringLiteral("log-format"), QStringLiteral("'text' (default): a timestamp and a level on every line; 'json': one JSON object per line."), QStringLiteral("text|json")};
     QCommandLineOption logLevel{QStringLiteral("log-level"), QStringLiteral("error, warning, info (default) or debug."), QStringLiteral("level")};
     QCommandLineOption accessLog{QStringLiteral("access-log"), QStringLiteral("'on' (default): one line per request at info level; 'off'."), QStringLiteral("on|off")};
@@ -80,7 +82,7 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
                        o.keepCompleted, o.orphanGrace, o.shutdownTimeout, o.fsync, o.maxHeaderSize, o.idleTimeout,
                        o.readTimeout, o.releaseStalledAfter, o.maxConnections, o.corsOrigins, o.behindProxy, o.baseUrl, o.disableDownload,
                        o.hookPreCreate, o.hookPostFinish, o.hookTimeout, o.hooksDir, o.hooksHttp, o.hooksHttpTimeout,
-                       o.hooksEnabledEvents, o.hooksForwardHeaders, o.hooksProgressInterval, o.corsAllowCredentials, o.adminListen, o.adminTokenFile, o.logFormat,
+                       o.hooksEnabledEvents, o.hooksForwardHeaders, o.hooksProgressInterval, o.corsAllowCredentials, o.adminListen, o.adminTokenFile, o.tlsCert, o.tlsKey, o.logFormat,
                        o.logLevel, o.accessLog});
 
     auto error = [&result](const QString &text) {
@@ -276,6 +278,12 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
         if (c.adminTokenFile.isEmpty())
             return error(badValue(QStringLiteral("admin-token-file"), c.adminTokenFile, QStringLiteral("empty path")));
     }
+    if (parser.isSet(o.tlsCert))
+        c.tlsCert = value(o.tlsCert);
+    if (parser.isSet(o.tlsKey))
+        c.tlsKey = value(o.tlsKey);
+    if (c.tlsCert.isEmpty() != c.tlsKey.isEmpty())
+        return error(QStringLiteral("--tls-cert and --tls-key go together: give both or neither"));
     if (parser.isSet(o.logFormat)) {
         const QString v = value(o.logFormat);
         if (v == QLatin1String("text"))

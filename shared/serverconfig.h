@@ -52,6 +52,9 @@ struct ServerConfig
     QString adminHost;
     quint16 adminPort = 0;
     QString adminTokenFile;                        // empty: <dir>/.qtus-admin-token
+    // TLS on every listener when both are set (PEM; the certificate file may hold a chain).
+    QString tlsCert;
+    QString tlsKey;
     // Logs
     LogFormat logFormat = LogFormat::Text;
     LogLevel logLevel = LogLevel::Info;

@@ -1,3 +1,4 @@
+#include "tlssetup.h"
 #include "adminserver.h"
 
 #include "adminconnection.h"
@@ -26,9 +27,18 @@
 
 namespace qtus {
 
-AdminServer::AdminServer(UploadServer &server, QObject *parent) : QTcpServer(parent), m_server(server)
+AdminServer::AdminServer(UploadServer &server, QObject *parent) : QSslServer(parent), m_server(server)
 {
-    connect(this, &QTcpServer::newConnection, this, &AdminServer::acceptAll);
+    // Ready connections: at once for plain ones, after the handshake for TLS ones.
+    connect(this, &QTcpServer::pendingConnectionAvailable, this, &AdminServer::acceptAll);
+}
+
+void AdminServer::incomingConnection(qintptr descriptor)
+{
+    if (m_server.tlsConfiguration())
+        QSslServer::incomingConnection(descriptor);
+    else
+        QTcpServer::incomingConnection(descriptor);
 }
 
 AdminServer::~AdminServer() = default;
@@ -84,6 +94,10 @@ bool AdminServer::start(QString *error)
     connect(&m_server, &UploadServer::stopping, m_feed.get(), &EventFeed::publishStopping);
     const QHostAddress address = config.adminHost == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                                : QHostAddress(config.adminHost);
+    if (const auto tls = m_server.tlsConfiguration()) {
+        setSslConfiguration(*tls);  // the upload endpoint's certificate serves here too
+        setHandshakeTimeout(tlsHandshakeTimeoutMs);
+    }
     if (!listen(address, config.adminPort)) {
         *error = QStringLiteral("cannot listen on %1:%2 for the admin API: %3").arg(config.adminHost).arg(config.adminPort).arg(errorString());
         return false;
@@ -94,7 +108,7 @@ bool AdminServer::start(QString *error)
 QUrl AdminServer::url() const
 {
     QUrl u;
-    u.setScheme(QStringLiteral("http"));
+    u.setScheme(m_server.tlsConfiguration() ? QStringLiteral("https") : QStringLiteral("http"));
     u.setHost(m_server.config().adminHost);
     u.setPort(serverPort());
     u.setPath(QStringLiteral("/"));

@@ -9,7 +9,7 @@
 #include "requesthead.h"
 #include "tusmessage.h"
 
-#include <QTcpServer>
+#include <QSslServer>
 #include <QUrl>
 #include <memory>
 
@@ -17,7 +17,7 @@ namespace qtus {
 
 class UploadServer;
 
-class AdminServer final : public QTcpServer
+class AdminServer final : public QSslServer
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AdminServer)
@@ -44,6 +44,9 @@ public:
     int connectionCount() const { return m_connections; }
 
     static constexpr int maxConnections = 64;
+
+protected:
+    void incomingConnection(qintptr descriptor) override;  // TLS when the upload server has it
 
 private:
     void acceptAll();

@@ -2,17 +2,32 @@
 
 #include "logging.h"
 #include "responsewriter.h"
+#include "tlssetup.h"
 
 #include <QTcpSocket>
 
 namespace qtus {
 
 IntakeTcpServer::IntakeTcpServer(const IntakeServices &services, const IntakeLimits &limits, int maxConnections,
-                                 QObject *parent)
-    : QTcpServer(parent), m_services(services), m_limits(limits), m_maxConnections(maxConnections)
+                                 const std::optional<QSslConfiguration> &tls, QObject *parent)
+    : QSslServer(parent), m_services(services), m_limits(limits), m_maxConnections(maxConnections),
+      m_tls(tls.has_value())
 {
     m_services.stats = &m_stats;
-    connect(this, &QTcpServer::newConnection, this, &IntakeTcpServer::acceptAll);
+    if (tls) {
+        setSslConfiguration(*tls);
+        setHandshakeTimeout(tlsHandshakeTimeoutMs);
+    }
+    // Ready connections: at once for plain ones, after the handshake for TLS ones.
+    connect(this, &QTcpServer::pendingConnectionAvailable, this, &IntakeTcpServer::acceptAll);
+}
+
+void IntakeTcpServer::incomingConnection(qintptr descriptor)
+{
+    if (m_tls)
+        QSslServer::incomingConnection(descriptor);
+    else
+        QTcpServer::incomingConnection(descriptor);  // a plain QTcpSocket, no handshake
 }
 
 void IntakeTcpServer::acceptAll()

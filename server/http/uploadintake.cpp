@@ -4,6 +4,7 @@
 #include "responsewriter.h"
 
 #include <QScopedValueRollback>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include <fcntl.h>
@@ -25,7 +26,8 @@ UploadIntake::UploadIntake(QTcpSocket *socket, const IntakeServices &services, c
       m_assembly(services.assembly ? services.assembly : services.storage), m_stats(services.stats),
       m_metrics(services.metrics), m_accessLog(services.accessLog), m_limits(limits),
       m_maxBuffered(qMax<qint64>(maxBufferedInput, limits.head.maxHeaderSize)),
-      m_remoteAddress(socket->peerAddress().toString()), m_decoder(limits.head.maxHeaderSize)
+      m_remoteAddress(socket->peerAddress().toString()), m_secure(qobject_cast<QSslSocket *>(socket) != nullptr),
+      m_decoder(limits.head.maxHeaderSize)
 {
     socket->setReadBufferSize(socketBufferSize);
     connect(socket, &QTcpSocket::readyRead, this, &UploadIntake::process);
@@ -437,7 +439,8 @@ void UploadIntake::drainAndClose()
     m_state = State::Draining;
     m_in.clear();
     m_socket->flush();
-    if (m_socket->bytesToWrite() == 0)
+    const auto *tls = qobject_cast<QSslSocket *>(m_socket);
+    if (m_socket->bytesToWrite() == 0 && (!tls || tls->encryptedBytesToWrite() == 0))
         ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);  // the client sees our answer, then EOF
     m_socket->skip(m_socket->bytesAvailable());
     startTimeout(drainMs);
@@ -474,6 +477,8 @@ TusRequest UploadIntake::toTusRequest(const RequestHead &head) const
     r.target = head.target;
     r.headers = head.headers;
     r.remoteAddress = m_remoteAddress;
+    if (m_secure)
+        r.scheme = "https";
     return r;
 }
 

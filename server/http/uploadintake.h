@@ -131,6 +131,7 @@ private:
     const IntakeLimits m_limits;
     const qint64 m_maxBuffered;  // m_in's bound: maxBufferedInput, or the head limit if larger
     const QString m_remoteAddress;  // formatted once: every request carries it
+    const bool m_secure;            // a TLS connection: requests are https
     State m_state = State::Head;
     QByteArray m_in;             // bytes read but not yet used (a partial head, pipelined requests)
     QByteArray m_chunk;          // read buffer for body bytes

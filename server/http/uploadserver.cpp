@@ -1,6 +1,7 @@
 #include "uploadserver.h"
 
 #include "logging.h"
+#include "tlssetup.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -88,6 +89,11 @@ bool UploadServer::start(QString *error)
         *error = QStringLiteral("cannot create upload directory %1").arg(m_config.dir);
         return false;
     }
+    if (!m_config.tlsCert.isEmpty() && !m_tls) {
+        m_tls = loadServerTls(m_config.tlsCert, m_config.tlsKey, error);  // before anything is locked or opened
+        if (!m_tls)
+            return false;
+    }
     if (!m_directoryLock.acquire(m_config.dir, error))
         return false;
     if (!m_store.open(error)) {
@@ -107,7 +113,7 @@ bool UploadServer::start(QString *error)
     services.assembly = &m_assembly;
     services.metrics = &m_metrics;
     services.accessLog = m_config.accessLog;
-    auto listener = std::make_unique<IntakeTcpServer>(services, limits, m_config.maxConnections);
+    auto listener = std::make_unique<IntakeTcpServer>(services, limits, m_config.maxConnections, m_tls);
     const QHostAddress address = m_config.host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                             : QHostAddress(m_config.host);
     if (!listener->listen(address, m_config.port)) {
@@ -178,7 +184,7 @@ void UploadServer::stop()
 QUrl UploadServer::url() const
 {
     QUrl u;
-    u.setScheme(QStringLiteral("http"));
+    u.setScheme(m_config.tlsCert.isEmpty() ? QStringLiteral("http") : QStringLiteral("https"));
     u.setHost(m_config.host);
     u.setPort(m_port);
     u.setPath(m_config.basePath);

@@ -48,7 +48,9 @@ public:
     bool isStopping() const { return m_stopping; }
 
     quint16 port() const { return m_port; }
-    QUrl url() const;  // http://host:port/files/
+    QUrl url() const;  // http://host:port/files/ (https with TLS)
+    // The listeners' TLS (--tls-cert, --tls-key), loaded and checked by start(); nullopt: plain.
+    const std::optional<QSslConfiguration> &tlsConfiguration() const { return m_tls; }
     const ServerConfig &config() const { return m_config; }
     const Clock &clock() const { return m_clock; }
     FileUploadStore &store() { return m_store; }
@@ -81,6 +83,7 @@ private:
     StorageQueue m_storage;
     StorageQueue m_assembly{1};  // final uploads' copies: one at a time, beside everything else
     std::unique_ptr<IntakeTcpServer> m_listener;
+    std::optional<QSslConfiguration> m_tls;
     quint16 m_port = 0;
     bool m_stopping = false;
     QDateTime m_startedAt;

@@ -18,6 +18,7 @@
 //       size is the offset (with offset 0, DIR/<id>.info alone will do: qtusd makes the data
 //       file with the first byte).
 import http from 'node:http'
+import https from 'node:https'
 import fs from 'node:fs'
 import path from 'node:path'
 import { randomFillSync } from 'node:crypto'
@@ -52,8 +53,10 @@ function fail(msg) {
 }
 
 // Two agents so that verification never queues behind uploads.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 })
-const verifyAgent = new http.Agent({ keepAlive: true, maxSockets: 16 })
+// One pair of keep-alive pools per scheme; https trusts NODE_EXTRA_CA_CERTS (the bench's own CA).
+const pools = (maxSockets) => ({ 'http:': new http.Agent({ keepAlive: true, maxSockets }), 'https:': new https.Agent({ keepAlive: true, maxSockets }) })
+const agent = pools(1024)
+const verifyAgent = pools(16)
 
 const data = Buffer.allocUnsafe(DATA_LEN)
 randomFillSync(data)
@@ -62,7 +65,8 @@ const start = (i) => (i * 1048583) % DATA_LEN
 
 function request(method, url, headers, { agentToUse = agent, bodyLen = 0, bodyStart = 0 } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: agentToUse }, (res) => {
+    const protocol = new URL(url).protocol
+    const req = (protocol === 'https:' ? https : http).request(url, { method, headers, agent: agentToUse[protocol] }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }))
@@ -219,8 +223,7 @@ async function main() {
   } else {
     usage()
   }
-  agent.destroy()
-  verifyAgent.destroy()
+  for (const pool of [agent, verifyAgent]) Object.values(pool).forEach((a) => a.destroy())
 }
 
 main().catch((err) => fail(err?.stack ?? String(err)))

@@ -6,14 +6,16 @@
  * Content-Length (which @tus/server sends) do not stall it. Bodies are framed by
  * Content-Length, by chunked transfer coding, or (204/304/HEAD) are empty.
  *
- *   cc -O2 -o loadgen loadgen.c
+ *   cc -O2 -o loadgen loadgen.c -lssl -lcrypto
  *   loadgen -p PORT [-a 127.0.0.1] [-c 32] [-d 10] [-w 1] [-m HEAD] [-s 200]
- *           [-u /files/ID | -f pathsfile] [-H 'Name: value']... [-L locations.out]
+ *           [-u /files/ID | -f pathsfile] [-H 'Name: value']... [-L locations.out] [-t ca.pem]
  *
  * -f: one request path per line; connection i starts at line i and walks the list.
  * -s: the status every response must have; others are counted as bad_status.
  * -L: writes the Location header of every counted response (one per line).
  * -w: warm-up seconds (requests run but are not counted).
+ * -t: TLS (OpenSSL, non-blocking), trusting the certificates in this PEM file; handshakes
+ *     happen at connect, in the warm-up, and again on every reconnect.
  * Output: one line of key=value pairs on stdout. Exit status 0 unless setup failed or no
  * request completed; bad statuses and errors are reported, the caller decides.
  */
@@ -23,6 +25,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +41,8 @@
 
 typedef struct {
     int fd;
+    SSL *ssl;              /* NULL without -t */
+    int handshaking;
     int path_idx;
     const char *req;       /* current request bytes */
     size_t req_len, sent;
@@ -58,6 +64,7 @@ static char **g_reqs;      /* prebuilt request per path */
 static size_t *g_req_lens;
 static FILE *g_loc;
 static int g_is_head;
+static SSL_CTX *g_tls;
 
 static uint32_t *g_lat;    /* microseconds */
 static size_t g_nlat, g_caplat;
@@ -96,6 +103,79 @@ static int open_conn(void)
     return fd;
 }
 
+/* Wraps fd in TLS when -t was given; the handshake runs in tls_progress(). */
+static void attach(conn_t *c, int fd)
+{
+    c->fd = fd;
+    c->ssl = NULL;
+    c->handshaking = 0;
+    if (!g_tls)
+        return;
+    c->ssl = SSL_new(g_tls);
+    if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1)
+        die("SSL_new");
+    SSL_set_connect_state(c->ssl);
+    c->handshaking = 1;
+}
+
+static void detach(conn_t *c)
+{
+    if (c->ssl)
+        SSL_free(c->ssl);
+    c->ssl = NULL;
+    close(c->fd);
+}
+
+/* TLS: -2 when the call must wait for the socket, -1 on failure. */
+static ssize_t tls_result(conn_t *c, int r)
+{
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+        return -2;
+    if (e == SSL_ERROR_ZERO_RETURN)
+        return 0;
+    ERR_clear_error();
+    return -1;
+}
+
+/* 1 when the connection is ready for requests, 0 while the handshake waits, -1 on failure. */
+static int tls_progress(conn_t *c)
+{
+    if (!c->handshaking)
+        return 1;
+    int r = SSL_do_handshake(c->ssl);
+    if (r == 1) {
+        c->handshaking = 0;
+        return 1;
+    }
+    return tls_result(c, r) == -2 ? 0 : -1;
+}
+
+/* send/recv or their TLS forms: bytes moved, 0 at the end of the stream (recv), -2 to wait, -1 on failure. */
+static ssize_t io_send(conn_t *c, const char *b, size_t n)
+{
+    if (c->ssl) {
+        int r = SSL_write(c->ssl, b, (int)n);
+        return r > 0 ? r : tls_result(c, r);
+    }
+    ssize_t r = send(c->fd, b, n, MSG_NOSIGNAL);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN))
+        return -2;
+    return r;
+}
+
+static ssize_t io_recv(conn_t *c, char *b, size_t n)
+{
+    if (c->ssl) {
+        int r = SSL_read(c->ssl, b, (int)n);
+        return r > 0 ? r : tls_result(c, r);
+    }
+    ssize_t r = recv(c->fd, b, n, 0);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return -2;
+    return r;
+}
+
 static void start_request(conn_t *c)
 {
     c->req = g_reqs[c->path_idx];
@@ -107,13 +187,14 @@ static void start_request(conn_t *c)
 
 static int try_send(conn_t *c)
 {
+    if (c->handshaking)
+        return 0;
     while (c->sent < c->req_len) {
-        ssize_t n = send(c->fd, c->req + c->sent, c->req_len - c->sent, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN)
-                return 0;
+        ssize_t n = io_send(c, c->req + c->sent, c->req_len - c->sent);
+        if (n == -2)
+            return 0;
+        if (n <= 0)
             return -1;
-        }
         c->sent += (size_t)n;
     }
     return 0;
@@ -251,8 +332,8 @@ static char *build_request(const char *path)
 static void reconnect(int ep, conn_t *c)
 {
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-    close(c->fd);
-    c->fd = open_conn();
+    detach(c);
+    attach(c, open_conn());
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c};
     if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
         die("epoll_ctl");
@@ -265,7 +346,7 @@ int main(int argc, char **argv)
     const char *single = NULL, *pathsfile = NULL, *locfile = NULL;
     size_t hcap = 0, hlen = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:p:c:d:w:m:s:u:f:H:L:")) != -1) {
+    while ((opt = getopt(argc, argv, "a:p:c:d:w:m:s:u:f:H:L:t:")) != -1) {
         switch (opt) {
         case 'a': g_addr = optarg; break;
         case 'p': g_port = atoi(optarg); break;
@@ -277,6 +358,11 @@ int main(int argc, char **argv)
         case 'u': single = optarg; break;
         case 'f': pathsfile = optarg; break;
         case 'L': locfile = optarg; break;
+        case 't':
+            if (!(g_tls = SSL_CTX_new(TLS_client_method())) || SSL_CTX_load_verify_locations(g_tls, optarg, NULL) != 1)
+                die("TLS setup (-t)");
+            SSL_CTX_set_verify(g_tls, SSL_VERIFY_PEER, NULL);
+            break;
         case 'H': {
             size_t l = strlen(optarg);
             if (hlen + l + 3 > hcap) {
@@ -290,7 +376,7 @@ int main(int argc, char **argv)
         }
         default:
             fprintf(stderr, "usage: loadgen -p PORT [-a ADDR] [-c CONNS] [-d SECS] [-w WARMUP] [-m METHOD] "
-                            "[-s STATUS] [-u PATH | -f PATHSFILE] [-H 'Name: value']... [-L LOCFILE]\n");
+                            "[-s STATUS] [-u PATH | -f PATHSFILE] [-H 'Name: value']... [-L LOCFILE] [-t CAFILE]\n");
             return 2;
         }
     }
@@ -340,7 +426,7 @@ int main(int argc, char **argv)
     conn_t *conns = calloc((size_t)g_conns, sizeof *conns);
     for (int i = 0; i < g_conns; i++) {
         conn_t *c = &conns[i];
-        c->fd = open_conn();
+        attach(c, open_conn());
         c->path_idx = i % g_npaths;
         start_request(c);
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = c};
@@ -363,20 +449,29 @@ int main(int argc, char **argv)
         }
         for (int i = 0; i < n; i++) {
             conn_t *c = evs[i].data.ptr;
-            if (evs[i].events & EPOLLOUT) {
+            const int ready = tls_progress(c);
+            if (ready < 0) {
+                g_errors++;
+                reconnect(ep, c);
+                continue;
+            }
+            if (!ready)
+                continue;
+            /* Edge-triggered: over TLS an event may be the handshake's, so try both ways. */
+            if ((evs[i].events & EPOLLOUT) || c->ssl) {
                 if (try_send(c) < 0) {
                     g_errors++;
                     reconnect(ep, c);
                     continue;
                 }
             }
-            if (!(evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+            if (!c->ssl && !(evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
                 continue;
             for (;;) {
-                ssize_t r = recv(c->fd, c->buf + c->have, RBUF - c->have, 0);
+                ssize_t r = io_recv(c, c->buf + c->have, RBUF - c->have);
+                if (r == -2)
+                    break;
                 if (r < 0) {
-                    if (errno == EAGAIN || errno == EWOULDBLOCK)
-                        break;
                     g_errors++;
                     reconnect(ep, c);
                     break;
@@ -452,6 +547,6 @@ int main(int argc, char **argv)
     if (g_loc)
         fclose(g_loc);
     for (int i = 0; i < g_conns; i++)
-        close(conns[i].fd);
+        detach(&conns[i]);
     return total ? 0 : 1;
 }

@@ -9,6 +9,7 @@
 #include <QDeadlineTimer>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QSslSocket>
 #include <QTimer>
 #include <QUrl>
 
@@ -37,6 +38,16 @@ public:
     ~PipelinedClient() override { disconnect(&m_socket, nullptr, this, nullptr); }
 
     void connectToPort(quint16 port) { m_socket.connectToHost(QStringLiteral("127.0.0.1"), port); }
+    // TLS to 127.0.0.1, trusting only the given certificates; true once encrypted.
+    bool connectEncryptedTo(quint16 port, const QList<QSslCertificate> &trusted, int timeoutMs = 10000)
+    {
+        QSslConfiguration tls = m_socket.sslConfiguration();
+        tls.setCaCertificates(trusted);
+        m_socket.setSslConfiguration(tls);
+        connect(&m_socket, &QSslSocket::encrypted, this, &PipelinedClient::changed);
+        m_socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+        return waitUntil([this] { return m_socket.isEncrypted() || m_closed; }, timeoutMs) && !m_closed;
+    }
     bool connectTo(quint16 port, int timeoutMs = 5000)
     {
         connectToPort(port);
@@ -68,7 +79,10 @@ public:
     }
     void abort() { m_socket.abort(); }
 
-    bool allWritten() const { return m_outPos >= m_out.size() && m_socket.bytesToWrite() == 0; }
+    bool allWritten() const
+    {
+        return m_outPos >= m_out.size() && m_socket.bytesToWrite() == 0 && m_socket.encryptedBytesToWrite() == 0;
+    }
     qint64 bytesWritten() const { return m_written - m_socket.bytesToWrite(); }
     bool isClosed() const { return m_closed; }
     const QList<RawResponse> &responses() const { return m_responses; }
@@ -194,7 +208,7 @@ private:
         }
     }
 
-    QTcpSocket m_socket;
+    QSslSocket m_socket;  // plain TCP unless connectEncryptedTo()
     QRandomGenerator m_rng;
     qint64 m_maxSegment = 0;
     QByteArray m_out;
