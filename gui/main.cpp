@@ -4,9 +4,10 @@
 // service managers see it). Closing the window stops the server the graceful way, as
 // SIGTERM does for qtusd; SIGTERM and SIGINT do the same here.
 //
-// qtus-admin --connect http://HOST:PORT/ [--token-file PATH] opens the same window on a
-// qtusd elsewhere, over its admin API (docs/admin-api.md); nothing runs in this process
-// then, and closing the window (or a signal) only closes it.
+// qtus-admin --connect http://HOST:PORT/ [--token-file PATH] [--ca-file PATH] opens the
+// same window on a qtusd elsewhere, over its admin API (docs/admin-api.md); nothing runs in
+// this process then, and closing the window (or a signal) only closes it. --ca-file names
+// the certificates to trust for an https admin API besides the system's.
 #include "adminwindow.h"
 #include "clock.h"
 #include "localsessionsource.h"
@@ -18,6 +19,7 @@
 #include <QFile>
 #include <QIcon>
 #include <QSocketNotifier>
+#include <QSslCertificate>
 
 #include <csignal>
 #include <optional>
@@ -41,13 +43,33 @@ void onSignal(int)
 }
 
 
-// --connect URL [--token-file PATH]: the only flags of the remote mode. nullopt when the
+// --connect URL [--token-file PATH] [--ca-file PATH]: the only flags of the remote mode. nullopt when the
 // command line is not the remote mode's; an exit code when it is but is wrong.
 struct RemoteArgs
 {
     QUrl adminUrl;
     QByteArray token;
+    QString caFile;  // --ca-file: certificates trusted besides the system's CAs (https)
 };
+
+// The certificates of --ca-file (read once a QApplication exists: Qt's TLS backend needs one).
+std::optional<QList<QSslCertificate>> trustedCertificates(const QString &caFile)
+{
+    if (caFile.isEmpty())
+        return QList<QSslCertificate>();
+    QFile file(caFile);
+    if (!file.open(QIODevice::ReadOnly)) {
+        std::fprintf(stderr, "qtus-admin: --ca-file %s: %s\n", qPrintable(caFile), qPrintable(file.errorString()));
+        return std::nullopt;
+    }
+    const QByteArray pem = file.read(1024 * 1024);  // a few certificates; more is not a CA file
+    const QList<QSslCertificate> certificates = file.atEnd() ? QSslCertificate::fromData(pem, QSsl::Pem) : QList<QSslCertificate>();
+    if (certificates.isEmpty()) {
+        std::fprintf(stderr, "qtus-admin: --ca-file %s holds no PEM certificate (or is over 1 MiB)\n", qPrintable(caFile));
+        return std::nullopt;
+    }
+    return certificates;
+}
 std::optional<std::variant<RemoteArgs, int>> remoteArguments(int argc, char *argv[])
 {
     QStringList args;
@@ -63,14 +85,17 @@ std::optional<std::variant<RemoteArgs, int>> remoteArguments(int argc, char *arg
     QString tokenFile;
     for (qsizetype i = 0; i < args.size(); ++i) {
         const QString &arg = args.at(i);
-        if ((arg == QLatin1String("--connect") || arg == QLatin1String("--token-file")) && i + 1 >= args.size())
+        const bool takesValue = arg == QLatin1String("--connect") || arg == QLatin1String("--token-file") || arg == QLatin1String("--ca-file");
+        if (takesValue && i + 1 >= args.size())
             return fail(QStringLiteral("%1 needs a value").arg(arg));
         if (arg == QLatin1String("--connect"))
             remote.adminUrl = QUrl(args.at(++i), QUrl::StrictMode);
         else if (arg == QLatin1String("--token-file"))
             tokenFile = args.at(++i);
+        else if (arg == QLatin1String("--ca-file"))
+            remote.caFile = args.at(++i);
         else
-            return fail(QStringLiteral("--connect takes only --token-file, not '%1' (the server's own flags are the server's); try --help").arg(arg));
+            return fail(QStringLiteral("--connect takes only --token-file and --ca-file, not '%1' (the server's own flags are the server's); try --help").arg(arg));
     }
     if (!remote.adminUrl.isValid() || (remote.adminUrl.scheme() != QLatin1String("http") && remote.adminUrl.scheme() != QLatin1String("https"))
         || remote.adminUrl.host().isEmpty())
@@ -130,7 +155,11 @@ int runRemote(int argc, char *argv[], const RemoteArgs &remote)
 {
     QApplication app(argc, argv);
     setUpApplication();
+    const auto trusted = trustedCertificates(remote.caFile);
+    if (!trusted)
+        return 2;
     qtus::RemoteSessionSource source(remote.adminUrl, remote.token);
+    source.trustCertificates(*trusted);
     qtus::SystemClock clock;
     qtus::AdminWindow window(source, clock);
     installSignalPipe();

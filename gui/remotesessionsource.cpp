@@ -39,9 +39,15 @@ std::optional<UploadInfo> RemoteSessionSource::find(const QString &id) const
     return it == m_sessions.constEnd() ? std::nullopt : std::optional<UploadInfo>(*it);
 }
 
+void RemoteSessionSource::trustCertificates(const QList<QSslCertificate> &certificates)
+{
+    m_tls.addCaCertificates(certificates);
+}
+
 QNetworkRequest RemoteSessionSource::request(const QString &path) const
 {
     QNetworkRequest r(m_adminUrl.resolved(QUrl(path)));
+    r.setSslConfiguration(m_tls);
     r.setRawHeader("Authorization", "Bearer " + m_token);
     r.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
     return r;

@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QNetworkAccessManager>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QTimer>
 
 class QNetworkReply;
@@ -27,6 +28,10 @@ public:
     // adminUrl: the admin API's root ("http://host:1081/"); token: its bearer token.
     RemoteSessionSource(const QUrl &adminUrl, const QByteArray &token, QObject *parent = nullptr);
     ~RemoteSessionSource() override;
+
+    // https: also trust these certificates (a private CA, a self-signed server), besides the
+    // system's. Call before start().
+    void trustCertificates(const QList<QSslCertificate> &certificates);
 
     // Connects, and keeps connecting after every loss.
     void start();
@@ -56,6 +61,7 @@ private:
 
     const QUrl m_adminUrl;
     const QByteArray m_token;
+    QSslConfiguration m_tls = QSslConfiguration::defaultConfiguration();
     QNetworkAccessManager m_network;
     QPointer<QNetworkReply> m_stream;
     SseParser m_parser;

@@ -6,6 +6,7 @@
 // and the rows are current again. An upload whose id and metadata a pre-create hook chose
 // (ChangeFileInfo) shows them.
 #include "../process/qtusdprocess.h"
+#include "shared/testcertificates.h"
 
 #include "adminwindow.h"
 #include "clock.h"
@@ -27,6 +28,7 @@ class tst_RemoteWindow : public QObject
 private slots:
     void followsADaemon();
     void showsWhatAHookChose();
+    void trustsTheGivenCertificateOverTls();
 };
 
 namespace {
@@ -143,6 +145,36 @@ void tst_RemoteWindow::showsWhatAHookChose()
     SessionTableModel &model = window.sessionModel();
     QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, upload) >= 0, 10000);
     QCOMPARE(model.sessionAt(rowOf(model, upload))->fileName(), QStringLiteral("renamed.txt"));
+}
+
+// An admin API over TLS (--tls-cert) with a private CA: the window connects when it is told
+// to trust the CA (qtus-admin --ca-file), and says why not when it is not.
+void tst_RemoteWindow::trustsTheGivenCertificateOverTls()
+{
+    TestCertificates certs;
+    QString error;
+    QVERIFY2(certs.make(&error), qPrintable(error));
+    QtusdProcess daemon;
+    QTemporaryDir uploads;
+    daemon.uploadDirectory = uploads.path();
+    daemon.adminPort = freePort();
+    QVERIFY(daemon.start({QStringLiteral("--tls-cert"), certs.chain(), QStringLiteral("--tls-key"), certs.key()}));
+    QCOMPARE(daemon.adminUrl.scheme(), QStringLiteral("https"));
+
+    RemoteSessionSource untrusting(daemon.adminUrl, daemon.token);
+    untrusting.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!untrusting.status().connectionProblem.isEmpty(), 10000);
+    QVERIFY(!untrusting.status().connected);
+
+    RemoteSessionSource source(daemon.adminUrl, daemon.token);
+    source.trustCertificates(certs.trusted());
+    SystemClock clock;
+    AdminWindow window(source, clock);
+    window.show();
+    source.start();
+    QTRY_VERIFY_WITH_TIMEOUT(source.status().connected, 10000);
+    QTRY_COMPARE(source.status().uploadUrl.scheme(), QStringLiteral("https"));
+    QVERIFY2(source.status().connectionProblem.isEmpty(), qPrintable(source.status().connectionProblem));
 }
 
 QTEST_MAIN(tst_RemoteWindow)
