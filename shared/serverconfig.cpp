@@ -154,10 +154,10 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
     for (const DurationFlag &d : durations) {
         if (!parser.isSet(d.option))
             continue;
-        const auto parsed = parseDuration(value(d.option));
+        QString why;
+        const auto parsed = parseDuration(value(d.option), &why);
         if (!parsed)
-            return error(badValue(d.option.names().constFirst(), value(d.option),
-                                  QStringLiteral("expected a duration such as 90s, 10m, 24h or 7d")));
+            return error(badValue(d.option.names().constFirst(), value(d.option), why));
         if (!d.zeroAllowed && parsed->count() == 0)
             return error(badValue(d.option.names().constFirst(), value(d.option), QStringLiteral("must be more than 0")));
         d.target = *parsed;

@@ -32,8 +32,9 @@ for f, v in {'zero': '0', 'small': '5', 'digits': '1234567890', 'max': '92233720
 
 for f, v in {'zero': '0', 'kibi': '4K', 'mega': '500M', 'gibi': '2GiB', 'tera': '1T', 'bytes-b': '16KB', 'seconds': '90s',
              'bare-seconds': '90', 'minutes': '10m', 'hours': '24h', 'days': '7d', 'millis': '250ms', 'spaced': ' 5m ',
-             'fraction': '1.5G', 'overflow': '9999999999T', 'big-days': '106751991167d', 'unknown-unit': '5X'}.items():
-    put('units', f, v)
+             'fraction': '1.5G', 'overflow': '9999999999T', 'big-days': '106751991167d', 'unknown-unit': '5X',
+             'combined': '1h30m', 'every-unit': '1d2h3m4s5ms', 'spaced-units': '2d 12h', 'out-of-order': '30m1h'}.items():
+    put('units', f, v)  # 'bare-seconds': refused since durations need a unit
 put('units', 'kelvin-sign', '5\u212a'.encode('utf-8'))  # not "5K": units are ASCII
 
 for f, v in {'max-size': '--max-size\n500M', 'port-path-dir': '--port=0\n--base-path\n/api/files\n--dir\n/tmp/x',
