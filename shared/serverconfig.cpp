@@ -26,6 +26,25 @@ QString checkCombinations(const ServerConfig &c)
     return {};
 }
 
+// Stores each value in `config` through the option table; the first refusal, naming where
+// the value was set.
+QString applyValues(const OptionValues &values, unsigned program, ServerConfig &config)
+{
+    for (const OptionSpec &spec : optionTable()) {
+        const auto it = values.byName.find(spec.longName());
+        if (!(spec.programs & program) || it == values.byName.end() || spec.longName() == QLatin1String("config"))
+            continue;
+        const OptionValue &set = it->second;
+        if (!spec.apply)  // qtus-admin's --token-file without --connect: main() takes the remote mode's
+            return QStringLiteral("%1 goes with --connect only").arg(set.origin);
+        const QString value = spec.repeatable() ? set.values.join(QLatin1Char(',')) : set.values.constFirst();
+        const QString why = spec.apply(config, value);
+        if (!why.isEmpty())
+            return QStringLiteral("%1: invalid value '%2': %3").arg(set.origin, value, why);
+    }
+    return {};
+}
+
 } // namespace
 
 ConfigParseResult parseServerConfig(const QStringList &arguments, const QString &programName, const QProcessEnvironment &environment)
@@ -61,22 +80,20 @@ ConfigParseResult parseServerConfig(const QStringList &arguments, const QString 
             return error(file.error);
     }
 
-    const OptionValues merged = mergeSources(commandLine, variables, file);
-    for (const OptionSpec &spec : optionTable()) {
-        const auto it = merged.byName.find(spec.longName());
-        if (!(spec.programs & program) || it == merged.byName.end() || spec.longName() == QLatin1String("config"))
-            continue;
-        const OptionValue &set = it->second;
-        if (!spec.apply)  // qtus-admin's --token-file without --connect: main() takes the remote mode's
-            return error(QStringLiteral("%1 goes with --connect only").arg(set.origin));
-        const QString value = spec.repeatable() ? set.values.join(QLatin1Char(',')) : set.values.constFirst();
-        const QString why = spec.apply(result.config, value);
+    // Every value of every source is checked, also one a higher source overrides: a bad line
+    // would break the next start without the flag that hides it.
+    for (const OptionValues *source : {&commandLine, &variables, &std::as_const(file)}) {
+        ServerConfig scratch;
+        const QString why = applyValues(*source, program, scratch);
         if (!why.isEmpty())
-            return error(QStringLiteral("%1: invalid value '%2': %3").arg(set.origin, value, why));
+            return error(why);
     }
-    const QString why = checkCombinations(result.config);
+    const QString why = applyValues(mergeSources(commandLine, variables, file), program, result.config);
     if (!why.isEmpty())
         return error(why);
+    const QString conflict = checkCombinations(result.config);
+    if (!conflict.isEmpty())
+        return error(conflict);
     return result;
 }
 
