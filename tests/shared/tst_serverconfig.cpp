@@ -32,6 +32,7 @@ private slots:
     void badValues();
     void help();
     void version();
+    void adminOptions();
 };
 
 void tst_ServerConfig::defaults()
@@ -246,6 +247,22 @@ void tst_ServerConfig::version()
     QVERIFY(!r.text.contains(QLatin1Char('\n')));
     QCOMPARE(parseServerConfig({"qtus-admin", "--version"}, QStringLiteral("qtus-admin")).text.section(QLatin1Char(' '), 0, 0),
              QStringLiteral("qtus-admin"));
+}
+
+// qtus-admin has qtusd's options plus --connect and --token-file (its remote mode, which its
+// main() takes before this parser); qtusd has neither.
+void tst_ServerConfig::adminOptions()
+{
+    const auto admin = [](const QStringList &flags) {
+        return parseServerConfig(QStringList{QStringLiteral("qtus-admin")} + flags, QStringLiteral("qtus-admin"), QProcessEnvironment());
+    };
+    const ConfigParseResult help = admin({"--help"});
+    QCOMPARE(help.outcome, Outcome::ShowHelp);
+    QVERIFY(help.text.startsWith(QLatin1String("Usage: qtus-admin [options]")));
+    QVERIFY(help.text.contains(QLatin1String("--connect <url>")) && help.text.contains(QLatin1String("--token-file <path>")));
+    QVERIFY(!parse({"--help"}).text.contains(QLatin1String("--connect")));
+    QCOMPARE(admin({"--token-file", "t"}).text, QStringLiteral("--token-file goes with --connect only"));
+    QCOMPARE(admin({"--port", "81"}).config.port, quint16(81));
 }
 
 QTEST_GUILESS_MAIN(tst_ServerConfig)
