@@ -73,8 +73,14 @@ std::optional<QList<QSslCertificate>> trustedCertificates(const QString &caFile)
 std::optional<std::variant<RemoteArgs, int>> remoteArguments(int argc, char *argv[])
 {
     QStringList args;
-    for (int i = 1; i < argc; ++i)
-        args << QString::fromLocal8Bit(argv[i]);
+    for (int i = 1; i < argc; ++i) {
+        const QString arg = QString::fromLocal8Bit(argv[i]);
+        // --connect=URL and --token-file=PATH as the shared parser would take them
+        if (arg.startsWith(QLatin1String("--connect=")) || arg.startsWith(QLatin1String("--token-file=")))
+            args << arg.section(QLatin1Char('='), 0, 0) << arg.section(QLatin1Char('='), 1);
+        else
+            args << arg;
+    }
     if (!args.contains(QStringLiteral("--connect")))
         return std::nullopt;
     const auto fail = [](const QString &why) {

@@ -1,9 +1,13 @@
 #pragma once
-// The server's configuration as a value, and the one command-line parser that qtusd and
-// qtus-admin share. Parsing never exits the process: the caller decides what to print.
+// The server's configuration as a value, and the one parser that qtusd and qtus-admin share:
+// the command line, QTUSD_* variables and a --config file, read against the option table
+// (optiontable.h). Parsing never exits the process: the caller decides what to print.
+// Threads: parseServerConfig may be called from any thread; takeCommandLine prints and
+// reads the process environment, so main() calls it, before other threads exist.
 #include "logging.h"
 #include "units.h"
 
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 #include <optional>
@@ -52,9 +56,9 @@ struct ServerConfig
     QString adminHost;
     quint16 adminPort = 0;
     QString adminTokenFile;                        // empty: <dir>/.qtus-admin-token
-    // TLS on every listener when both are set (PEM; the certificate file may hold a chain).
-    QString tlsCert;
-    QString tlsKey;
+    // HTTPS: both or neither (the parser checks); empty: plain HTTP.
+    QString tlsCert;                               // PEM, a chain: the server's certificate first
+    QString tlsKey;                                // PEM, RSA or EC, unencrypted
     // Logs
     LogFormat logFormat = LogFormat::Text;
     LogLevel logLevel = LogLevel::Info;
@@ -70,6 +74,12 @@ struct ConfigParseResult
 };
 
 // arguments includes the program name first, as QCoreApplication::arguments() does.
+// programName is "qtusd" or "qtus-admin" (whose --connect and --token-file are in the table).
+// Precedence: the command line over QTUSD_* variables in `environment` over the --config
+// file (or QTUSD_CONFIG's). --help and --version look at the command line only.
+ConfigParseResult parseServerConfig(const QStringList &arguments, const QString &programName,
+                                    const QProcessEnvironment &environment);
+// The same with the process's environment.
 ConfigParseResult parseServerConfig(const QStringList &arguments, const QString &programName);
 
 // What qtusd and qtus-admin do with the command line before anything else: parses argv,

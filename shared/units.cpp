@@ -3,6 +3,7 @@
 #include "headervalues.h"
 
 #include <QList>
+#include <cstring>
 #include <limits>
 
 namespace qtus {
@@ -65,28 +66,65 @@ std::optional<qint64> parseByteSize(QStringView text)
     return value;
 }
 
-std::optional<Duration> parseDuration(QStringView text)
+std::optional<Duration> parseDuration(QStringView text, QString *why)
 {
-    const auto parts = splitNumber(text.trimmed());
-    if (!parts)
+    auto refuse = [why](const QString &reason) -> std::optional<Duration> {
+        if (why)
+            *why = reason;
         return std::nullopt;
-    qint64 factor = 0;
-    if (parts->unit == QLatin1String("ms"))
-        factor = 1;
-    else if (parts->unit.isEmpty() || parts->unit == QLatin1String("s"))
-        factor = 1000;
-    else if (parts->unit == QLatin1String("m"))
-        factor = 60 * 1000;
-    else if (parts->unit == QLatin1String("h"))
-        factor = 3600 * 1000;
-    else if (parts->unit == QLatin1String("d"))
-        factor = 24 * 3600 * 1000;
-    else
-        return std::nullopt;
-    const auto ms = multiply(parts->number, factor);
-    if (!ms)
-        return std::nullopt;
-    return Duration(*ms);
+    };
+    static const QString expected = QStringLiteral("expected a duration such as 90s, 10m, 1h30m or 7d");
+    QStringView rest = text.trimmed();
+    if (rest == QLatin1String("0"))
+        return Duration(0);  // zero is zero in every unit
+    // Only ASCII: a case-insensitive match would read the long s (U+017F) as 's'.
+    for (const QChar c : rest) {
+        if (c.unicode() >= 128)
+            return refuse(expected);
+    }
+    struct Unit { const char *name; qint64 ms; };
+    // Longest names first, so "ms" is not read as "m" followed by junk.
+    static const Unit units[] = {{"d", 86400000}, {"h", 3600000}, {"ms", 1}, {"m", 60000}, {"s", 1000}};
+    // Units must come largest first, each at most once: "1h30m", not "30m1h" or "1m1m".
+    qint64 smallestSoFar = std::numeric_limits<qint64>::max();
+    qint64 total = 0;
+    while (!rest.isEmpty()) {
+        qsizetype digits = 0;
+        while (digits < rest.size() && rest.at(digits).unicode() >= '0' && rest.at(digits).unicode() <= '9')
+            ++digits;
+        if (digits == 0)
+            return refuse(expected);
+        const auto number = parseNonNegativeInteger(rest.left(digits).toLatin1());
+        if (!number)
+            return refuse(QStringLiteral("too large"));
+        rest = rest.mid(digits);
+        const Unit *unit = nullptr;
+        for (const Unit &u : units) {
+            const QLatin1String name(u.name);
+            if (rest.size() >= name.size() && rest.left(name.size()).compare(name, Qt::CaseInsensitive) == 0) {
+                const qsizetype after = name.size();
+                // "5min" is not "5m" followed by "in": a unit ends at a digit, a space or the end.
+                if (after < rest.size() && rest.at(after).isLetter())
+                    continue;
+                unit = &u;
+                break;
+            }
+        }
+        if (!unit) {
+            if (rest.isEmpty())
+                return refuse(QStringLiteral("needs a unit, e.g. %1s").arg(*number));
+            return refuse(expected);
+        }
+        if (unit->ms >= smallestSoFar)
+            return refuse(QStringLiteral("units must come largest first, each once (e.g. 1h30m)"));
+        smallestSoFar = unit->ms;
+        const auto ms = multiply(*number, unit->ms);
+        if (!ms || *ms > std::numeric_limits<qint64>::max() - total)
+            return refuse(QStringLiteral("too large"));
+        total += *ms;
+        rest = rest.mid(qsizetype(std::strlen(unit->name))).trimmed();
+    }
+    return Duration(total);
 }
 
 QString formatDuration(Duration d)

@@ -1,5 +1,5 @@
 #pragma once
-// Byte sizes and durations as written on the command line ("512M", "90s", "24h", "7d").
+// Byte sizes and durations as written on the command line ("512M", "90s", "1h30m", "7d"). Pure functions: any thread..
 #include <QString>
 #include <chrono>
 #include <optional>
@@ -12,8 +12,11 @@ using Duration = std::chrono::milliseconds;
 // Returns nullopt for anything else, including negative values and overflow past 2^63-1.
 std::optional<qint64> parseByteSize(QStringView text);
 
-// Digits with a unit ms, s, m, h or d; a bare number means seconds. "0" is zero.
-std::optional<Duration> parseDuration(QStringView text);
+// Numbers with units d, h, m, s or ms, largest first, each unit once, optionally separated
+// by spaces: "90s", "1h30m", "2d 12h", "500ms". A bare number is refused ("needs a unit,
+// e.g. 5s") except "0", which is zero in every unit. Units are ASCII, case-insensitive.
+// On failure, *why (if given) says what is wrong in a few words.
+std::optional<Duration> parseDuration(QStringView text, QString *why = nullptr);
 
 QString formatDuration(Duration d);  // "1d 2h", "10m", "90s", "0s"
 QString formatBytes(qint64 bytes);   // "412.0 MiB"

@@ -1,4 +1,5 @@
-// The command line of qtusd and qtus-admin: the input is argv, one argument per line. Any
+// The command line of qtusd and qtus-admin (and a --config file it names): the input is argv,
+// one argument per line. Any
 // command line either fails with a one-line error naming a flag, or yields a configuration
 // the server can run with (the limits each flag documents hold).
 #include "fuzzcheck.h"
@@ -20,7 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (const QByteArray &argument : bytes.split('\n'))
             arguments << QString::fromUtf8(argument);
     }
-    const ConfigParseResult result = parseServerConfig(arguments, QStringLiteral("qtusd"));
+    // No QTUSD_* variables: the input alone decides. A --config file it names is read (a FIFO
+    // or a device is refused before it is opened, so none can block).
+    const ConfigParseResult result = parseServerConfig(arguments, QStringLiteral("qtusd"), QProcessEnvironment());
 
     switch (result.outcome) {
     case ConfigParseResult::Outcome::Error:
@@ -51,5 +54,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // A hook is run as program + arguments: a set hook must name a program.
     for (const QStringList *hook : {&c.hookPreCreate, &c.hookPostFinish})
         FUZZ_REQUIRE(hook->isEmpty() || !hook->constFirst().isEmpty());
+    FUZZ_REQUIRE(c.tlsCert.isEmpty() == c.tlsKey.isEmpty());
     return 0;
 }

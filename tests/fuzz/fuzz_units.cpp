@@ -30,6 +30,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_REQUIRE(c.unicode() < 128);
         FUZZ_REQUIRE(parseDuration(QString::number(duration->count()) + QLatin1String("ms")) == duration);
         FUZZ_REQUIRE(!formatDuration(*duration).isEmpty());
+        // A bare number is refused ("needs a unit"), except zero, which is zero in any unit.
+        bool isNumber = false;
+        const qulonglong bare = text.trimmed().toULongLong(&isNumber);
+        FUZZ_REQUIRE(!isNumber || bare == 0);
+        // What formatDuration prints (two units, largest first, spaced) reads back as a duration.
+        FUZZ_REQUIRE(parseDuration(formatDuration(*duration)).has_value());
+    } else {
+        QString why;
+        FUZZ_REQUIRE(!parseDuration(text, &why) && !why.isEmpty());
     }
     return 0;
 }

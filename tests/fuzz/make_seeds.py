@@ -32,8 +32,9 @@ for f, v in {'zero': '0', 'small': '5', 'digits': '1234567890', 'max': '92233720
 
 for f, v in {'zero': '0', 'kibi': '4K', 'mega': '500M', 'gibi': '2GiB', 'tera': '1T', 'bytes-b': '16KB', 'seconds': '90s',
              'bare-seconds': '90', 'minutes': '10m', 'hours': '24h', 'days': '7d', 'millis': '250ms', 'spaced': ' 5m ',
-             'fraction': '1.5G', 'overflow': '9999999999T', 'big-days': '106751991167d', 'unknown-unit': '5X'}.items():
-    put('units', f, v)
+             'fraction': '1.5G', 'overflow': '9999999999T', 'big-days': '106751991167d', 'unknown-unit': '5X',
+             'combined': '1h30m', 'every-unit': '1d2h3m4s5ms', 'spaced-units': '2d 12h', 'out-of-order': '30m1h'}.items():
+    put('units', f, v)  # 'bare-seconds': refused since durations need a unit
 put('units', 'kelvin-sign', '5\u212a'.encode('utf-8'))  # not "5K": units are ASCII
 
 for f, v in {'max-size': '--max-size\n500M', 'port-path-dir': '--port=0\n--base-path\n/api/files\n--dir\n/tmp/x',
@@ -41,7 +42,10 @@ for f, v in {'max-size': '--max-size\n500M', 'port-path-dir': '--port=0\n--base-
              'cors': '--cors-origins\nhttps://a.example,http://b.example:8080', 'cors-none': '--cors-origins=none',
              'base-url': '--base-url\nhttps://example.com/files', 'hooks': '--hook-pre-create\n/usr/bin/check --strict "a b"\n--hook-post-finish=/bin/true\n--hook-timeout=5s',
              'help': '--help', 'version': '--version', 'limits': '--max-header-size=1K\n--max-connections=5\n--fsync=never\n--idle-timeout=60s\n--read-timeout=0',
-             'host': '--host\n::1\n--behind-proxy\n--disable-download', 'bad-zero': '--hook-timeout\n0', 'positional': 'extra'}.items():
+             'host': '--host\n::1\n--behind-proxy\n--disable-download', 'bad-zero': '--hook-timeout\n0', 'positional': 'extra',
+             'repeated': '--port=1\n--port=2', 'lists': '--cors-origins=https://a.example\n--cors-origins\nhttps://b.example',
+             'combined-duration': '--expire-after=1h30m\n--hook-timeout\n5', 'tls': '--tls-cert=c.pem\n--tls-key=k.pem',
+             'tls-half': '--tls-key=k.pem', 'config-missing': '--config=/nonexistent/qtusd.conf', 'config-dir': '--config=/'}.items():
     put('serverconfig', f, v)
 
 for f, v in {'prepared': 'filename d29ybGQudHh0,is_confidential', 'one-pair': 'greeting aGVsbG8=',

@@ -20,6 +20,10 @@ private slots:
     void takenPortExitsWithStatus1();
     void secondServerOnADirectoryExitsWithStatus1();
     void helpAndVersion();
+    void configErrorsExitWithStatus2_data();
+    void configErrorsExitWithStatus2();
+    void configEnvironmentAndFlagsTogether_data();
+    void configEnvironmentAndFlagsTogether();
     void sigtermLetsAnUploadInFlightFinish();
     void secondSigtermCommitsWhatArrived();
 
@@ -32,6 +36,8 @@ private:
     static Running startServer(const QString &dir);
     static QByteArray createUpload(quint16 port, qint64 length);
     static QString binary() { return QStringLiteral(QTUSD_PATH); }
+    // The runner's environment without QTUSD_* variables, plus `variables`.
+    static QProcessEnvironment environment(const QStringList &variables);
 };
 
 void tst_Qtusd::printsListenLineAndStopsOnSigterm()
@@ -53,6 +59,18 @@ void tst_Qtusd::printsListenLineAndStopsOnSigterm()
     QCOMPARE(p.exitStatus(), QProcess::NormalExit);
     QCOMPARE(p.exitCode(), 0);
     QCOMPARE(p.readAllStandardOutput(), QByteArray());  // exactly one line on stdout
+}
+
+QProcessEnvironment tst_Qtusd::environment(const QStringList &variables)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const QString &key : env.keys()) {
+        if (key.startsWith(QLatin1String("QTUSD_")))
+            env.remove(key);
+    }
+    for (const QString &variable : variables)
+        env.insert(variable.section(QLatin1Char('='), 0, 0), variable.section(QLatin1Char('='), 1));
+    return env;
 }
 
 void tst_Qtusd::badFlagsExitWithStatus2_data()
@@ -81,6 +99,84 @@ void tst_Qtusd::badFlagsExitWithStatus2()
     QCOMPARE(err.count(QLatin1Char('\n')), 1);  // one line
     QVERIFY2(err.contains(named), qPrintable(err));
     QVERIFY(p.readAllStandardOutput().isEmpty());
+}
+
+// Issue 16: a config file or a QTUSD_* variable that qtusd cannot use stops it with status 2
+// and one line on stderr naming the file and line, or the variable. "%1" is the config file.
+void tst_Qtusd::configErrorsExitWithStatus2_data()
+{
+    QTest::addColumn<QByteArray>("file");
+    QTest::addColumn<QStringList>("variables");
+    QTest::addColumn<QString>("expected");
+    QTest::addRow("unknown key") << QByteArray("# qtusd\n\nport = 0\nbogus = 1\n") << QStringList()
+                                 << "qtusd: %1:4: unknown option 'bogus'";
+    QTest::addRow("bad value") << QByteArray("max-size = lots\n") << QStringList()
+                               << "qtusd: %1:1: max-size: invalid value 'lots': expected bytes such as 500M or 2G";
+    QTest::addRow("bare duration") << QByteArray("\r\nexpire-after = 5\r\n") << QStringList()
+                                   << "qtusd: %1:2: expire-after: invalid value '5': needs a unit, e.g. 5s";
+    QTest::addRow("bad variable") << QByteArray() << QStringList{"QTUSD_MAX_SIZE=lots"}
+                                  << "qtusd: QTUSD_MAX_SIZE: invalid value 'lots': expected bytes such as 500M or 2G";
+    QTest::addRow("unknown variable") << QByteArray() << QStringList{"QTUSD_BOGUS=1"} << "qtusd: QTUSD_BOGUS: unknown option 'bogus'";
+    QTest::addRow("missing file") << QByteArray("<none>") << QStringList()
+                                  << "qtusd: %1: cannot read the config file: No such file or directory";
+}
+
+void tst_Qtusd::configErrorsExitWithStatus2()
+{
+    QFETCH(QByteArray, file);
+    QFETCH(QStringList, variables);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("qtusd.conf"));
+    if (file != "<none>") {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(file);
+    }
+    QProcess p;
+    p.setProcessEnvironment(environment(variables));
+    p.start(binary(), {QStringLiteral("--config"), path, QStringLiteral("--dir"), dir.filePath(QStringLiteral("u"))});
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 2);
+    QCOMPARE(QString::fromUtf8(p.readAllStandardError()), expected.arg(path) + QLatin1Char('\n'));
+    QVERIFY(p.readAllStandardOutput().isEmpty());
+}
+
+// The base path shows in the startup line, so it tells which source won.
+void tst_Qtusd::configEnvironmentAndFlagsTogether_data()
+{
+    QTest::addColumn<QStringList>("variables");
+    QTest::addColumn<QStringList>("flags");
+    QTest::addColumn<QString>("basePath");
+    QTest::addRow("file") << QStringList() << QStringList() << "/from-file/";
+    QTest::addRow("environment over file") << QStringList{"QTUSD_BASE_PATH=/from-env/"} << QStringList() << "/from-env/";
+    QTest::addRow("command line over both") << QStringList{"QTUSD_BASE_PATH=/from-env/"} << QStringList{"--base-path", "/from-flag/"}
+                                            << "/from-flag/";
+}
+
+void tst_Qtusd::configEnvironmentAndFlagsTogether()
+{
+    QFETCH(QStringList, variables);
+    QFETCH(QStringList, flags);
+    QFETCH(QString, basePath);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("qtusd.conf"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("port = 0\nbase-path = /from-file/\ndir = " + dir.filePath(QStringLiteral("u")).toUtf8() + "\nexpire-after = 1h30m\n");
+    f.close();
+    QProcess p;
+    p.setProcessEnvironment(environment(variables));
+    p.start(binary(), QStringList{QStringLiteral("--config"), path} + flags);
+    QVERIFY(p.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(p.canReadLine() || p.state() != QProcess::Running, 10000);
+    const QString line = QString::fromUtf8(p.readLine()).trimmed();
+    QVERIFY2(line.startsWith(QLatin1String("qtusd listening on http://127.0.0.1:")) && line.endsWith(basePath),
+             qPrintable(line + QString::fromUtf8(p.readAllStandardError())));
+    QVERIFY(QDir(dir.filePath(QStringLiteral("u"))).exists());
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 0);
 }
 
 void tst_Qtusd::unusableDirectoryExitsWithStatus1()

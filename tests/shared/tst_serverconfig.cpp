@@ -9,9 +9,10 @@ using Outcome = ConfigParseResult::Outcome;
 
 namespace {
 
+// The command line alone: the test runner's environment does not leak in.
 ConfigParseResult parse(const QStringList &flags)
 {
-    return parseServerConfig(QStringList{QStringLiteral("qtusd")} + flags, QStringLiteral("qtusd"));
+    return parseServerConfig(QStringList{QStringLiteral("qtusd")} + flags, QStringLiteral("qtusd"), QProcessEnvironment());
 }
 
 } // namespace
@@ -23,11 +24,15 @@ private slots:
     void defaults();
     void flags_data();
     void flags();
-    void lastRepeatedFlagWins();
+    void repeatedSingleValuedOptionIsAnError_data();
+    void repeatedSingleValuedOptionIsAnError();
+    void repeatedListOptionAddsUp();
+    void unknownOptionSaysTryHelp();
     void badValues_data();
     void badValues();
     void help();
     void version();
+    void adminOptions();
 };
 
 void tst_ServerConfig::defaults()
@@ -73,6 +78,8 @@ void tst_ServerConfig::flags_data()
     QTest::addRow("max-size 0 unlimited") << QStringList{"--max-size", "0"} << "maxSize" << "0";
     QTest::addRow("expire-after s") << QStringList{"--expire-after", "90s"} << "expireAfter" << "90000";
     QTest::addRow("expire-after d") << QStringList{"--expire-after", "7d"} << "expireAfter" << "604800000";
+    QTest::addRow("expire-after 1h30m") << QStringList{"--expire-after", "1h30m"} << "expireAfter" << "5400000";
+    QTest::addRow("orphan-grace 500ms") << QStringList{"--orphan-grace", "500ms"} << "orphanGrace" << "500";
     QTest::addRow("cleanup-interval") << QStringList{"--cleanup-interval", "30s"} << "cleanupInterval" << "30000";
     QTest::addRow("cleanup-interval 0") << QStringList{"--cleanup-interval", "0"} << "cleanupInterval" << "0";
     QTest::addRow("keep-completed") << QStringList{"--keep-completed", "24h"} << "keepCompleted" << "86400000";
@@ -126,12 +133,50 @@ void tst_ServerConfig::flags()
         QCOMPARE(c.maxSize, d.maxSize);
 }
 
-void tst_ServerConfig::lastRepeatedFlagWins()
+// Issue 16: "--max-size 1G --max-size 10G" used to keep the last one silently.
+void tst_ServerConfig::repeatedSingleValuedOptionIsAnError_data()
 {
-    const ConfigParseResult r = parse({"--port", "81", "--port", "82", "--fsync", "never", "--fsync", "always"});
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("named");
+    QTest::addRow("port twice") << QStringList{"--port", "81", "--port", "82"} << "--port";
+    QTest::addRow("same value twice") << QStringList{"--max-size", "1G", "--max-size=1G"} << "--max-size";
+    QTest::addRow("single dash and double") << QStringList{"-fsync", "never", "--fsync", "always"} << "--fsync";
+    QTest::addRow("flag twice") << QStringList{"--behind-proxy", "--behind-proxy"} << "--behind-proxy";
+    QTest::addRow("duration twice") << QStringList{"--expire-after", "1h", "--port", "1", "--expire-after", "2h"} << "--expire-after";
+}
+
+void tst_ServerConfig::repeatedSingleValuedOptionIsAnError()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, named);
+    const ConfigParseResult r = parse(args);
+    QCOMPARE(r.outcome, Outcome::Error);
+    QVERIFY2(r.text.startsWith(named + QLatin1String(" is given more than once")), qPrintable(r.text));
+}
+
+// The list options may repeat: their values add up, as if comma-separated.
+void tst_ServerConfig::repeatedListOptionAddsUp()
+{
+    const ConfigParseResult r = parse({"--cors-origins", "https://a.example", "--cors-origins=https://b.example,https://c.example",
+                                       "--hooks-enabled-events", "pre-create", "--hooks-enabled-events", "post-finish"});
     QCOMPARE(r.outcome, Outcome::Run);
-    QCOMPARE(r.config.port, quint16(82));
-    QCOMPARE(r.config.fsync, FsyncPolicy::Always);
+    QCOMPARE(r.config.corsOrigins, QStringList({"https://a.example", "https://b.example", "https://c.example"}));
+    QCOMPARE(r.config.hooksEnabledEvents, QStringList({"pre-create", "post-finish"}));
+    // 'none' is a whole value, not an origin to add to others.
+    QCOMPARE(parse({"--cors-origins", "none", "--cors-origins", "https://a.example"}).outcome, Outcome::Error);
+}
+
+// Issue 16: an unknown option printed Qt's "Unknown option 'bogus'." and nothing more.
+void tst_ServerConfig::unknownOptionSaysTryHelp()
+{
+    for (const QStringList &args : {QStringList{"--bogus"}, QStringList{"--port"}, QStringList{"extra"}}) {
+        const ConfigParseResult r = parse(args);
+        QCOMPARE(r.outcome, Outcome::Error);
+        QVERIFY2(r.text.endsWith(QLatin1String("Try --help.")), qPrintable(r.text));
+    }
+    QCOMPARE(parse({"--bogus"}).text, QStringLiteral("Unknown option 'bogus'. Try --help."));
+    // qtusd has no --connect: that is qtus-admin's.
+    QVERIFY(parse({"--connect", "http://127.0.0.1:1/"}).text.startsWith(QLatin1String("Unknown option 'connect'")));
 }
 
 void tst_ServerConfig::badValues_data()
@@ -151,6 +196,11 @@ void tst_ServerConfig::badValues_data()
     QTest::addRow("expire-after negative") << QStringList{"--expire-after", "-1"} << "--expire-after";
     QTest::addRow("expire-after zero") << QStringList{"--expire-after", "0"} << "--expire-after";
     QTest::addRow("expire-after unit") << QStringList{"--expire-after", "2w"} << "--expire-after";
+    QTest::addRow("expire-after bare number") << QStringList{"--expire-after", "5"} << "needs a unit, e.g. 5s";
+    QTest::addRow("hook-timeout bare number") << QStringList{"--hook-timeout", "30"} << "--hook-timeout";
+    QTest::addRow("tls-cert without key") << QStringList{"--tls-cert", "cert.pem"} << "--tls-key";
+    QTest::addRow("tls-key without cert") << QStringList{"--tls-key", "key.pem"} << "--tls-cert";
+    QTest::addRow("flag with a value") << QStringList{"--behind-proxy=false"} << "behind-proxy";
     QTest::addRow("cleanup-interval bad") << QStringList{"--cleanup-interval", "soon"} << "--cleanup-interval";
     QTest::addRow("keep-completed bad") << QStringList{"--keep-completed", "-1d"} << "--keep-completed";
     QTest::addRow("fsync sometimes") << QStringList{"--fsync", "sometimes"} << "--fsync";
@@ -197,6 +247,22 @@ void tst_ServerConfig::version()
     QVERIFY(!r.text.contains(QLatin1Char('\n')));
     QCOMPARE(parseServerConfig({"qtus-admin", "--version"}, QStringLiteral("qtus-admin")).text.section(QLatin1Char(' '), 0, 0),
              QStringLiteral("qtus-admin"));
+}
+
+// qtus-admin has qtusd's options plus --connect and --token-file (its remote mode, which its
+// main() takes before this parser); qtusd has neither.
+void tst_ServerConfig::adminOptions()
+{
+    const auto admin = [](const QStringList &flags) {
+        return parseServerConfig(QStringList{QStringLiteral("qtus-admin")} + flags, QStringLiteral("qtus-admin"), QProcessEnvironment());
+    };
+    const ConfigParseResult help = admin({"--help"});
+    QCOMPARE(help.outcome, Outcome::ShowHelp);
+    QVERIFY(help.text.startsWith(QLatin1String("Usage: qtus-admin [options]")));
+    QVERIFY(help.text.contains(QLatin1String("--connect <url>")) && help.text.contains(QLatin1String("--token-file <path>")));
+    QVERIFY(!parse({"--help"}).text.contains(QLatin1String("--connect")));
+    QCOMPARE(admin({"--token-file", "t"}).text, QStringLiteral("--token-file goes with --connect only"));
+    QCOMPARE(admin({"--port", "81"}).config.port, quint16(81));
 }
 
 QTEST_GUILESS_MAIN(tst_ServerConfig)

@@ -13,6 +13,7 @@ private slots:
     void byteSize();
     void duration_data();
     void duration();
+    void durationErrorNamesTheUnit();
     void formatDuration();
 };
 
@@ -59,7 +60,19 @@ void tst_Units::duration_data()
     QTest::addColumn<bool>("valid");
     QTest::addColumn<qint64>("ms");
     QTest::addRow("seconds") << "90s" << true << qint64(90000);
-    QTest::addRow("bare seconds") << "90" << true << qint64(90000);
+    QTest::addRow("bare number refused") << "90" << false << qint64(0);
+    QTest::addRow("bare 5 refused") << "5" << false << qint64(0);
+    QTest::addRow("hours and minutes") << "1h30m" << true << qint64(5400000);
+    QTest::addRow("two days") << "2d" << true << qint64(2) * 86400000;
+    QTest::addRow("every unit") << "1d2h3m4s5ms" << true << qint64(93784005);
+    QTest::addRow("spaced components") << "2d 12h" << true << qint64(216000000);
+    QTest::addRow("upper case") << "90S" << true << qint64(90000);
+    QTest::addRow("units out of order") << "30m1h" << false << qint64(0);
+    QTest::addRow("unit twice") << "1m1m" << false << qint64(0);
+    QTest::addRow("trailing number") << "1h30" << false << qint64(0);
+    QTest::addRow("min is not m") << "5min" << false << qint64(0);
+    QTest::addRow("long s is not s") << QStringLiteral("5\u017F") << false << qint64(0);
+    QTest::addRow("sum overflow") << "106751991167d300000000h" << false << qint64(0);
     QTest::addRow("minutes") << "10m" << true << qint64(600000);
     QTest::addRow("hours") << "24h" << true << qint64(86400000);
     QTest::addRow("days") << "7d" << true << qint64(7) * 86400000;
@@ -81,6 +94,15 @@ void tst_Units::duration()
     QCOMPARE(parsed.has_value(), valid);
     if (valid)
         QCOMPARE(parsed->count(), ms);
+}
+
+void tst_Units::durationErrorNamesTheUnit()
+{
+    QString why;
+    QVERIFY(!parseDuration(u"5", &why));
+    QCOMPARE(why, QStringLiteral("needs a unit, e.g. 5s"));
+    QVERIFY(!parseDuration(u"soon", &why));
+    QVERIFY2(why.contains(QLatin1String("1h30m")), qPrintable(why));
 }
 
 void tst_Units::formatDuration()
