@@ -8,6 +8,7 @@ packages=(
     qt6-base-dev
     libgl-dev                                           # Qt6Gui's CMake package wants OpenGL headers
     libsimdjson-dev                                     # reading .info files at startup (uploadinfoscan.h)
+    libsystemd-dev                                      # sd_notify for the unit's Type=notify (server/service)
 )
 if [ "${QTUS_TEST_DEPS:-0}" = 1 ]; then
     packages+=(curl python3 python3-tuspy)
