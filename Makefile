@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks deb clean
 
 deps:
 	@scripts/install-deps.sh
@@ -77,6 +77,11 @@ bench-admin:
 # qtusd next to qtusd telling a local hook service of every upload's progress (post-receive)
 bench-hooks:
 	@BENCH_VARIANT=hooks BENCH_ONLY=ac scripts/bench.sh
+
+# the Debian packages qtus and qtus-admin from the Release build, as $(BUILD_DIR)/qtus_*.deb
+# and $(BUILD_DIR)/qtus-admin_*.deb (docs/service.md)
+deb: build
+	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 "$$PWD"/*.deb
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -9,6 +9,7 @@ packages=(
     libgl-dev                                           # Qt6Gui's CMake package wants OpenGL headers
     libsimdjson-dev                                     # reading .info files at startup (uploadinfoscan.h)
     libsystemd-dev                                      # sd_notify for the unit's Type=notify (server/service)
+    file                                                # make deb: CPack finds the ELF files for dpkg-shlibdeps
 )
 if [ "${QTUS_TEST_DEPS:-0}" = 1 ]; then
     packages+=(curl python3 python3-tuspy)
