@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks deb clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks deb package-test clean
 
 deps:
 	@scripts/install-deps.sh
@@ -82,6 +82,11 @@ bench-hooks:
 # and $(BUILD_DIR)/qtus-admin_*.deb (docs/service.md)
 deb: build
 	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 "$$PWD"/*.deb
+
+# the packages as an operator meets them: lintian, the unit's rating, an install into a
+# clean Debian 12 root with an upload as the qtus user (scripts/package-test.sh; root)
+package-test: test-deps
+	@BUILD_DIR=$(BUILD_DIR) scripts/package-test.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
