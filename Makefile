@@ -6,7 +6,7 @@ PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks bench-tls clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks bench-tls deb package-test clean
 
 deps:
 	@scripts/install-deps.sh
@@ -81,6 +81,16 @@ bench-hooks:
 # HTTPS (--tls-cert) next to plain HTTP: (a) one 1 GiB PATCH and (d) HEAD on 32 connections
 bench-tls:
 	@BENCH_VARIANT=tls BENCH_ONLY=ad scripts/bench.sh
+
+# the Debian packages qtus and qtus-admin from the Release build, as $(BUILD_DIR)/qtus_*.deb
+# and $(BUILD_DIR)/qtus-admin_*.deb (docs/service.md)
+deb: build
+	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null && ls -1 "$$PWD"/*.deb
+
+# the packages as an operator meets them: lintian, the unit's rating, an install into a
+# clean Debian 12 root with an upload as the qtus user (scripts/package-test.sh; root)
+package-test: test-deps
+	@BUILD_DIR=$(BUILD_DIR) scripts/package-test.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

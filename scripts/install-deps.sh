@@ -8,6 +8,8 @@ packages=(
     qt6-base-dev
     libgl-dev                                           # Qt6Gui's CMake package wants OpenGL headers
     libsimdjson-dev                                     # reading .info files at startup (uploadinfoscan.h)
+    libsystemd-dev                                      # sd_notify for the unit's Type=notify (server/service)
+    file                                                # make deb: CPack finds the ELF files for dpkg-shlibdeps
 )
 if [ "${QTUS_TEST_DEPS:-0}" = 1 ]; then
     packages+=(curl python3 python3-tuspy)
@@ -16,6 +18,9 @@ if [ "${QTUS_TEST_DEPS:-0}" = 1 ]; then
     packages+=(jq)                         # the shell hook of docs/examples/pre-create-token (tests/interop/hooks.mjs)
     packages+=(prometheus)                 # promtool checks GET /metrics (tests/process/tst_adminapi.cpp)
     packages+=(clang libclang-rt-14-dev)   # libFuzzer and the sanitizer runtimes (scripts/fuzz.sh)
+    # make package-test (scripts/package-test.sh): lintian on the packages, systemd-analyze on
+    # the unit, a clean Debian 12 root to install them into
+    packages+=(lintian systemd debootstrap)
     command -v node >/dev/null 2>&1 || packages+=(nodejs)
     command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

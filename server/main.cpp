@@ -3,6 +3,7 @@
 #include "adminserver.h"
 #include "logging.h"
 #include "serverconfig.h"
+#include "servicenotify.h"
 #include "uploadserver.h"
 
 #include <QCoreApplication>
@@ -99,10 +100,12 @@ int main(int argc, char *argv[])
     QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&server] {
         char byte;
         [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &byte, 1);
-        if (server.isStopping())
+        if (server.isStopping()) {
             server.stop();
-        else
+        } else {
+            qtus::notifyServiceStopping(QStringLiteral("stopping: waiting for uploads in flight"));
             server.stopGracefully();
+        }
     });
     QObject::connect(&server, &qtus::UploadServer::stopped, &app, &QCoreApplication::quit, Qt::QueuedConnection);
     struct sigaction action = {};
@@ -117,5 +120,8 @@ int main(int argc, char *argv[])
     if (admin)
         std::fprintf(stdout, "qtusd admin on %s\n", qPrintable(admin->url().toString()));
     std::fflush(stdout);
+    // Only now, with both listeners up and the signals handled, may systemd (Type=notify)
+    // start what depends on qtusd.
+    qtus::notifyServiceReady(QStringLiteral("listening on %1").arg(server.url().toString()));
     return app.exec();
 }

@@ -3,7 +3,8 @@
 // QT_LOGGING_RULES="qtus.http.debug=true"), and the one handler every line goes through
 // once installLogHandler() ran: a timestamp and a level on every line, as text or as one
 // JSON object per line (--log-format), at the level --log-level sets. qtus.access carries
-// one line per request (--access-log).
+// one line per request (--access-log). When stderr is the journal (systemd's JOURNAL_STREAM
+// names it), each line starts with its level's syslog priority, "<3>" to "<7>".
 //
 // Threads: any; a line is written with one write() to stderr, so lines from different
 // threads never interleave.
@@ -29,11 +30,18 @@ struct LogOptions
 };
 
 // Routes Qt's messages through the formatter and sets the qtus.* categories' levels.
-// QT_LOGGING_RULES, when set, still has the last word.
+// QT_LOGGING_RULES, when set, still has the last word. Looks at JOURNAL_STREAM and stderr
+// once, here.
 void installLogHandler(const LogOptions &options);
 
 // One line with fields: in JSON they are members of the object, in text key=value pairs
 // after the message. Used for the access log.
 void logRecord(const QLoggingCategory &category, QtMsgType type, const QString &message, const QJsonObject &fields);
+
+// The journal's side (pure, for tests): whether JOURNAL_STREAM's "<device>:<inode>" names
+// the stream open on fd, and the syslog priority a level's line carries there as "<N>"
+// (debug 7, info 6, warning 4, critical 3, fatal 2).
+bool isJournalStream(const QByteArray &journalStream, int fd);
+int syslogPriority(QtMsgType type);
 
 } // namespace qtus

@@ -43,6 +43,7 @@ public:
 
     QString uploadDirectory;  // empty: <dir>/uploads
     quint16 adminPort = 0;    // 0: a free one
+    QStringList environment;  // NAME=value entries qtusd gets beside the test's own
     QString uploadDir() const { return uploadDirectory.isEmpty() ? dir.filePath(QStringLiteral("uploads")) : uploadDirectory; }
 
     // Starts qtusd with the admin API (and extra flags); false on failure.
@@ -54,6 +55,11 @@ public:
         // qtusd logs as configured by its flags, whatever the test runner's QT_LOGGING_RULES.
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.remove(QStringLiteral("QT_LOGGING_RULES"));
+        // Nor does it talk to a service manager the test runner may be under.
+        env.remove(QStringLiteral("NOTIFY_SOCKET"));
+        env.remove(QStringLiteral("JOURNAL_STREAM"));
+        for (const QString &entry : environment)
+            env.insert(entry.section(QLatin1Char('='), 0, 0), entry.section(QLatin1Char('='), 1));
         process.setProcessEnvironment(env);
         process.start(QStringLiteral(QTUSD_PATH), args + extra);
         if (!process.waitForStarted())
