@@ -5,8 +5,9 @@ HOST ?= 127.0.0.1
 PORT ?= 1080
 DIR ?= ./uploads
 JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks bench-tls deb package-test clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks bench-tls deb package-test packages clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,7 +16,7 @@ test-deps:
 	@QTUS_TEST_DEPS=1 scripts/install-deps.sh
 
 configure: deps
-	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -57,10 +58,15 @@ check: unit interop reliability
 
 # every test: what CI runs; prints each stage's time. Every Qt Test suite and the interop
 # clients run once, on the build instrumented with ASan+UBSan+LSan (make sanitize); the
-# reliability tests drive that qtusd too; then the fuzzers (the long runs are make fuzz).
+# reliability tests drive that qtusd too; then the fuzzers (the long runs are make fuzz);
+# then the Debian packages (make package-test, from a Release build of the programs alone).
 # make check runs the same suites on the Release build.
 test:
-	@scripts/stages.sh sanitize reliability-instrumented fuzz-quick
+	@scripts/stages.sh sanitize reliability-instrumented fuzz-quick packages
+
+# make package-test on build-deb/: the programs and man pages only, no test suites
+packages:
+	@BUILD_DIR=build-deb CMAKE_FLAGS=-DQTUS_BUILD_TESTS=OFF $(MAKE) --no-print-directory package-test
 
 # crash consistency and slowloris against the instrumented qtusd that make sanitize built
 reliability-instrumented: test-deps
