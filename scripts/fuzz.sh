@@ -6,7 +6,7 @@
 # Usage: scripts/fuzz.sh            (or: make fuzz)
 # Environment: FUZZ_SECONDS (default 60, per harness), FUZZ_BUILD_DIR (default: build-fuzz),
 #              FUZZ_ONLY (space-separated names, e.g. "units chunkeddecoder"; default: all),
-#              JOBS (build parallelism, default 2).
+#              JOBS (build parallelism and harnesses run at once, default 2).
 # Prints one line per harness (runs, exec/s, coverage, result) and a final line; exits non-zero
 # if any harness crashed, broke an invariant, leaked, hung or failed to build. A crashing input
 # is kept in $FUZZ_BUILD_DIR/artifacts/; rerun it with `<harness> <file>`, and turn it into a
@@ -63,11 +63,11 @@ artifact_dir="$build_dir/artifacts"
 rm -rf "$run_dir"
 mkdir -p "$run_dir" "$artifact_dir"
 
-failed=0
-for name in "${harnesses[@]}"; do
-    binary="$build_dir/tests/fuzz/fuzz_$name"
-    corpus="$run_dir/corpus-$name"
-    log="$run_dir/$name.log"
+# One harness: runs it, writes its result line to $run_dir/$name.result (and the lines that
+# explain a failure), exits non-zero when it failed.
+fuzz_one() {
+    local name="$1" binary="$build_dir/tests/fuzz/fuzz_$1" corpus="$run_dir/corpus-$1" log="$run_dir/$1.log"
+    local rc=0 runs speed cov result artifact options
     mkdir -p "$corpus"
     if [[ -d "$fuzz_src/corpus/$name" ]]; then
         cp -R "$fuzz_src/corpus/$name/." "$corpus/"
@@ -75,7 +75,6 @@ for name in "${harnesses[@]}"; do
     options=(-max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1
              -artifact_prefix="$artifact_dir/$name-")
     [[ -f "$fuzz_src/$name.dict" ]] && options+=(-dict="$fuzz_src/$name.dict")
-    rc=0
     "$binary" "${options[@]}" "$corpus" >"$log" 2>&1 || rc=$?
 
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -84,14 +83,28 @@ for name in "${harnesses[@]}"; do
     if [[ $rc -eq 0 ]]; then
         result="OK"
     else
-        failed=$((failed + 1))
         artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
         result="FAILED (exit $rc${artifact:+, input $artifact}; log $log)"
     fi
-    printf 'fuzz_%-15s %10s runs %7s exec/s  %-18s %s\n' "$name" "${runs:-?}" "${speed:-?}" "${cov:-cov: ?}" "$result"
-    if [[ $rc -ne 0 ]]; then
-        grep -E 'ERROR|runtime error|invariant failed|SUMMARY|prefix of' "$log" | head -20 | sed 's/^/    /' || true
-    fi
+    {
+        printf 'fuzz_%-15s %10s runs %7s exec/s  %-18s %s\n' "$name" "${runs:-?}" "${speed:-?}" "${cov:-cov: ?}" "$result"
+        if [[ $rc -ne 0 ]]; then
+            grep -E 'ERROR|runtime error|invariant failed|SUMMARY|prefix of' "$log" | head -20 | sed 's/^/    /' || true
+        fi
+    } >"$run_dir/$name.result"
+    echo "$rc" >"$run_dir/$name.rc"
+}
+
+# Each harness uses one core: JOBS of them run at once; the results print in harness order.
+failed=0
+for name in "${harnesses[@]}"; do
+    while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do wait -n || true; done
+    fuzz_one "$name" &
+done
+wait
+for name in "${harnesses[@]}"; do
+    cat "$run_dir/$name.result" 2>/dev/null || echo "fuzz_$name: no result (the runner itself failed)"
+    [[ "$(cat "$run_dir/$name.rc" 2>/dev/null)" = 0 ]] || failed=$((failed + 1))
 done
 
 echo "fuzz: ${#harnesses[@]} harnesses, $failed failed, ${seconds}s each"

@@ -36,6 +36,7 @@ t0=$SECONDS
 cmake -S "$repo_root" -B "$build_dir" -G Ninja \
     -DCMAKE_CXX_COMPILER=g++ \
     -DCMAKE_BUILD_TYPE="$build_type" \
+    -DCMAKE_CXX_FLAGS_DEBUG="-g1" \
     -DCMAKE_CXX_FLAGS="$san_flags" \
     -DCMAKE_EXE_LINKER_FLAGS="$san_flags" \
     -DCMAKE_SHARED_LINKER_FLAGS="$san_flags" \
