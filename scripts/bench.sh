@@ -158,7 +158,7 @@ start_server() {
         qtusd-always) "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync always >"$work/url" 2>"$server_log" & ;;
         tus)          node "$bench_dir/tus-node-server.mjs" --host 127.0.0.1 --port 0 --dir "$server_dir" >"$work/url" 2>"$server_log" & ;;
         sink)         "$sink" -a 127.0.0.1 -p 0 >"$work/url" 2>"$server_log" & ;;
-        qtusd-admin)  "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync never --access-log off \
+        qtusd-admin)  "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync never \
                           --admin-listen 127.0.0.1:0 --admin-token-file "$work/admin-token" >"$work/url" 2>"$server_log" & ;;
         qtusd-tls)    "$qtusd" --host 127.0.0.1 --port 0 --dir "$server_dir" --fsync never \
                           --tls-cert "$work/tls.pem" --tls-key "$work/tls.key" >"$work/url" 2>"$server_log" & ;;

@@ -1,6 +1,6 @@
 #pragma once
 // What the option table (optiontable.h) says to people: --help, the man pages qtusd(1) and
-// qtus-admin(1), and the sample qtusd.conf. Built at build time by tools/docgen.cpp.
+// qtus-admin(1), and the sample qtusd.conf. Built at build time by resources/docgen.cpp.
 // Threads: pure functions of the constant table; any thread.
 #include <QHash>
 #include <QString>
