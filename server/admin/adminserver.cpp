@@ -97,6 +97,7 @@ bool AdminServer::start(QString *error)
     if (const auto tls = m_server.tlsConfiguration()) {
         setSslConfiguration(*tls);  // the upload endpoint's certificate serves here too
         setHandshakeTimeout(tlsHandshakeTimeoutMs);
+        setMaxPendingConnections(adminMaxHandshakes);  // not Qt's 30: silent peers would block it
     }
     if (!listen(address, config.adminPort)) {
         *error = QStringLiteral("cannot listen on %1:%2 for the admin API: %3").arg(config.adminHost).arg(config.adminPort).arg(errorString());

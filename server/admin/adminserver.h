@@ -26,6 +26,9 @@ public:
     explicit AdminServer(UploadServer &server, QObject *parent = nullptr);
     ~AdminServer() override;
 
+    // With TLS: TLS handshakes at once; more connections wait in the kernel's backlog.
+    static constexpr int adminMaxHandshakes = 256;
+
     // Reads (or makes) the token file and listens on config.adminHost:adminPort. The upload
     // server must have started. On failure *error says why.
     bool start(QString *error);

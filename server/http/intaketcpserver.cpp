@@ -17,6 +17,11 @@ IntakeTcpServer::IntakeTcpServer(const IntakeServices &services, const IntakeLim
     if (tls) {
         setSslConfiguration(*tls);
         setHandshakeTimeout(tlsHandshakeTimeoutMs);
+        // QSslServer stops accepting while maxPendingConnections sockets are in their
+        // handshake (Qt's default: 30), so 30 silent connections would keep every client
+        // waiting in the backlog for the handshake timeout. The cap on open connections
+        // bounds the handshakes instead.
+        setMaxPendingConnections(maxConnections);
     }
     // Ready connections: at once for plain ones, after the handshake for TLS ones.
     connect(this, &QTcpServer::pendingConnectionAvailable, this, &IntakeTcpServer::acceptAll);

@@ -2,9 +2,9 @@
 // The upload endpoint's listening socket. Every accepted connection gets an UploadIntake,
 // which serves it to the end. It also caps the number of open connections: beyond the cap a
 // new connection gets 503 and is closed. With a TLS configuration (--tls-cert) every
-// connection is TLS: QSslServer's handshake (at most tlsHandshakeTimeoutMs; as many at once as
-// maxPendingConnections, the rest wait in the kernel's backlog) comes before the intake, which
-// reads and writes the decrypted stream exactly as a plain one.
+// connection is TLS: QSslServer's handshake (at most tlsHandshakeTimeoutMs; at most
+// maxConnections at once, the rest wait in the kernel's backlog) comes before the intake,
+// which reads and writes the decrypted stream exactly as a plain one.
 // Threads: the event-loop thread only.
 #include "uploadintake.h"
 

@@ -5,8 +5,11 @@
 #include "intakefixture.h"
 #include "pipelinedclient.h"
 #include "shared/testcertificates.h"
+#include "tlssetup.h"
 
 #include <QTest>
+
+#include <algorithm>
 
 using namespace qtus;
 
@@ -23,6 +26,7 @@ private slots:
     void dropMidBodyKeepsWhatArrived();
     void plainHttpOnTheTlsPortGetsNoAnswer();
     void malformedRequestIsAnsweredBeforeTheClose();
+    void silentConnectionsDoNotHoldUpHandshakes();
     void refusesWhatCannotServe_data();
     void refusesWhatCannotServe();
 
@@ -135,6 +139,28 @@ void tst_Tls::malformedRequestIsAnsweredBeforeTheClose()
     QVERIFY(client.waitForClose());
     QCOMPARE(client.responses().size(), 1);  // the whole answer arrived before the end
     QCOMPARE(client.responses().constFirst().status, 400);
+}
+
+void tst_Tls::silentConnectionsDoNotHoldUpHandshakes()
+{
+    // Connections that never start their handshake (more than Qt's default of 30 pending
+    // ones) must not keep a real client waiting for their handshake timeout (10 s).
+    ServerUnderTest s;
+    serveTls(s);
+    QVERIFY(s.start());
+    std::vector<std::unique_ptr<QTcpSocket>> silent;
+    for (int i = 0; i < 40; ++i) {
+        silent.push_back(std::make_unique<QTcpSocket>());
+        silent.back()->connectToHost(QStringLiteral("127.0.0.1"), s.port());
+    }
+    QTRY_VERIFY(std::all_of(silent.begin(), silent.end(), [](const auto &c) { return c->state() == QAbstractSocket::ConnectedState; }));
+    QTRY_COMPARE(s.server().connectionCount(), 0);  // in their handshake, not yet served
+
+    PipelinedClient client;
+    QVERIFY2(client.connectEncryptedTo(s.port(), m_certs.trusted(), tlsHandshakeTimeoutMs / 2), "handshake held up");
+    client.sendRequest(wire::options());
+    QVERIFY(client.waitForResponses(1));
+    QCOMPARE(client.responses().constFirst().status, 204);
 }
 
 void tst_Tls::refusesWhatCannotServe_data()
