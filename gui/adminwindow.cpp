@@ -310,7 +310,9 @@ void AdminWindow::updateFromStatus()
     // The rows stay as last known, greyed: the admin still sees what there was.
     m_model->setStale(!status.connected);
     if (!status.connected) {
-        QString text = tr("Connection to %1 lost — reconnecting…").arg(m_uploadUrl.toString());
+        // What is lost is the connection to the admin API, which the upload URL is not.
+        const QUrl lost = status.adminUrl.isEmpty() ? m_uploadUrl : status.adminUrl;
+        QString text = tr("Connection to %1 lost — reconnecting…").arg(lost.toString());
         if (!status.connectionProblem.isEmpty())
             text += QLatin1Char('\n') + status.connectionProblem;
         m_connectionBanner->setText(text);

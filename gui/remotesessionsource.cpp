@@ -12,6 +12,7 @@ namespace qtus {
 RemoteSessionSource::RemoteSessionSource(const QUrl &adminUrl, const QByteArray &token, QObject *parent)
     : SessionSource(parent), m_adminUrl(adminUrl), m_token(token)
 {
+    m_status.adminUrl = adminUrl;
     m_status.connected = false;
     m_status.connectionProblem = tr("connecting…");
     m_retry.setSingleShot(true);

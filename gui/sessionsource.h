@@ -47,6 +47,7 @@ public:
         bool passRunning = false;          // a cleanup pass is running right now
         std::optional<CleanupReport> lastReport;
         QDateTime nextPassAt;              // invalid when no pass is scheduled
+        QUrl adminUrl;                     // the admin API watched; empty when local
         bool connected = true;             // false: every value above is the last one known
         QString connectionProblem;         // why not connected, for the admin to read
     };

@@ -95,10 +95,12 @@ void tst_RemoteWindow::followsADaemon()
     QTRY_COMPARE(rowOf(model, victim), -1);
 
     // The daemon stops: the loss is plain to see, the last rows stay.
+    const QUrl adminUrl = daemon->adminUrl;
     daemon.reset();
     QTRY_VERIFY_WITH_TIMEOUT(!source.status().connected, 10000);
     QTRY_VERIFY(banner->isVisible());
     QVERIFY(banner->text().contains(QStringLiteral("lost")));
+    QVERIFY2(banner->text().contains(adminUrl.toString()), qPrintable(banner->text()));  // the API, not the uploads
     QVERIFY(rowOf(model, kept) >= 0);
     QVERIFY(!cleanup->isEnabled());
 
