@@ -13,34 +13,24 @@
 #include "localsessionsource.h"
 #include "remotesessionsource.h"
 #include "serverconfig.h"
+#include "stopsignals.h"
 #include "uploadserver.h"
 
 #include <QApplication>
 #include <QFile>
 #include <QIcon>
-#include <QSocketNotifier>
 #include <QSslCertificate>
 
 #include <csignal>
 #include <optional>
 #include <variant>
 #include <cstdio>
-#include <sys/socket.h>
-#include <unistd.h>
 
 // At global scope: Q_INIT_RESOURCE declares the resource's initializer, which must not
 // land in a namespace. Needed because the icons live in the static qtus_gui library.
 static void initResources() { Q_INIT_RESOURCE(qtus); }
 
 namespace {
-
-int signalPipe[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &byte, 1);
-}
 
 
 // --connect URL [--token-file PATH] [--ca-file PATH]: the only flags of the remote mode. nullopt when the
@@ -123,18 +113,14 @@ std::optional<std::variant<RemoteArgs, int>> remoteArguments(int argc, char *arg
     return std::optional<std::variant<RemoteArgs, int>>(remote);
 }
 
-void installSignalPipe()
+// SIGTERM and SIGINT, handled in the event loop; exits 1 when they cannot be.
+void installStopSignals(qtus::StopSignals &stopSignals)
 {
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) != 0) {
-        std::perror("qtus-admin: socketpair");
+    QString error;
+    if (!stopSignals.install(&error)) {
+        std::fprintf(stderr, "qtus-admin: %s\n", qPrintable(error));
         std::exit(1);
     }
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &action, nullptr);
-    sigaction(SIGINT, &action, nullptr);
 }
 
 QIcon appIcon()
@@ -168,11 +154,9 @@ int runRemote(int argc, char *argv[], const RemoteArgs &remote)
     source.trustCertificates(*trusted);
     qtus::SystemClock clock;
     qtus::AdminWindow window(source, clock);
-    installSignalPipe();
-    QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
-    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [] {
-        char byte;
-        [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &byte, 1);
+    qtus::StopSignals stopSignals;
+    installStopSignals(stopSignals);
+    QObject::connect(&stopSignals, &qtus::StopSignals::received, &app, [] {
         std::fprintf(stdout, "qtus-admin: closing\n");
         std::fflush(stdout);
         QApplication::closeAllWindows();
@@ -227,15 +211,11 @@ int main(int argc, char *argv[])
     // (saving its layout) as it does after the admin closed it. The signal arrives on a
     // socketpair, as in qtusd, so this runs in the event loop, not in the signal's context.
     // Set up before the listening line: whoever waits for that line may signal at once.
-    installSignalPipe();
-    QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
+    qtus::StopSignals stopSignals;
+    installStopSignals(stopSignals);
     // A second signal while the stop is under way changes nothing: the graceful stop is
     // bounded by --shutdown-timeout.
-    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&stopServer] {
-        char byte;
-        [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &byte, 1);
-        stopServer();
-    });
+    QObject::connect(&stopSignals, &qtus::StopSignals::received, &app, stopServer);
     std::fprintf(stdout, "qtus-admin listening on %s\n", qPrintable(server.url().toString()));
     std::fflush(stdout);
     window.show();

@@ -4,30 +4,19 @@
 #include "logging.h"
 #include "serverconfig.h"
 #include "servicenotify.h"
+#include "stopsignals.h"
 #include "uploadserver.h"
 
 #include <QCoreApplication>
-#include <QSocketNotifier>
 
 #include <algorithm>
 #include <memory>
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace {
-
-int signalPipe[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &byte, 1);
-}
 
 // Every connection and every upload being written holds a descriptor; the usual soft limit
 // of 1024 would be reached before --max-connections (default 1024). Raise it towards the
@@ -88,18 +77,14 @@ int main(int argc, char *argv[])
         }
     }
 
-    // Signals arrive on a socketpair so the handler runs in the event loop, not in the
-    // signal context.
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) != 0) {
-        std::perror("qtusd: socketpair");
-        return 1;
-    }
-    QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
     // First SIGTERM/SIGINT: graceful stop. A second one: stop now (still committing what
     // arrived).
-    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&server] {
-        char byte;
-        [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &byte, 1);
+    qtus::StopSignals stopSignals;
+    if (!stopSignals.install(&error)) {
+        std::fprintf(stderr, "qtusd: %s\n", qPrintable(error));
+        return 1;
+    }
+    QObject::connect(&stopSignals, &qtus::StopSignals::received, &app, [&server] {
         if (server.isStopping()) {
             server.stop();
         } else {
@@ -108,13 +93,6 @@ int main(int argc, char *argv[])
         }
     });
     QObject::connect(&server, &qtus::UploadServer::stopped, &app, &QCoreApplication::quit, Qt::QueuedConnection);
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &action, nullptr);
-    sigaction(SIGINT, &action, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
 
     std::fprintf(stdout, "qtusd listening on %s\n", qPrintable(server.url().toString()));
     if (admin)
