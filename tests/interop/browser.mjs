@@ -5,7 +5,7 @@
 // --cors-allow-credentials Chromium refuses to hand the answers to the page, and the upload
 // fails: that is the control.
 // Usage: node browser.mjs <qtusd>        (needs Debian's chromium; tests/interop's npm packages)
-import { check, errText, finish, finishWithin, note } from './harness.mjs'
+import { check, errText, finish, finishWithin, note, startQtusd as startQtusdIn, waitFor } from './harness.mjs'
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
@@ -19,12 +19,6 @@ finishWithin(180_000, 'browser run')
 const require = createRequire(import.meta.url)
 const uppyBundle = path.join(path.dirname(require.resolve('uppy/package.json')), 'dist/uppy.min.js')
 const chromium = ['chromium', '/usr/bin/chromium'].find((c) => spawnSync(c, ['--version']).status === 0)
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-const waitFor = async (pred, ms) => {
-  const end = Date.now() + ms
-  while (Date.now() < end) { if (pred()) return true; await sleep(25) }
-  return pred()
-}
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtus-browser-'))
 const running = []
 const SIZE = 300 * 1024
@@ -85,18 +79,7 @@ try {
 </script>`
 }
 
-async function startQtusd(args) {
-  const dir = fs.mkdtempSync(path.join(workDir, 'uploads-'))
-  const proc = spawn(qtusdPath, ['--port', '0', '--dir', dir, '--fsync', 'never', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  running.push(proc)
-  let out = '', err = ''
-  proc.stdout.on('data', (c) => { out += c })
-  proc.stderr.on('data', (c) => { err += c })
-  await waitFor(() => /listening on (\S+)/.test(out) || proc.exitCode !== null, 10_000)
-  const m = /listening on (\S+)/.exec(out)
-  if (!m) throw new Error(`qtusd did not start: ${err.slice(-500)}`)
-  return { url: m[1], dir }
-}
+const startQtusd = (args) => startQtusdIn(qtusdPath, workDir, running, args)
 
 // Opens the page in a fresh headless Chromium and waits for the page's report.
 async function inChromium(site, endpoint) {

@@ -1,6 +1,10 @@
 // What every interop client shares: TAP-like "ok"/"not ok" lines, the closing
-// "N passed, M failed" line, a watchdog so a run can never hang, and deterministic data.
+// "N passed, M failed" line, a watchdog so a run can never hang, deterministic data, and
+// starting a qtusd of its own.
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
 
 let passed = 0, failed = 0
 
@@ -37,4 +41,27 @@ export function prngBytes(size, seed) {
     words[i] = x
   }
   return Buffer.from(words.buffer, 0, size)
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+// Polls pred() until it holds or ms have passed; its last value.
+export async function waitFor(pred, ms = 10_000) {
+  const end = Date.now() + ms
+  while (Date.now() < end) { if (pred()) return true; await sleep(20) }
+  return pred()
+}
+
+// Starts qtusd (--port 0, --fsync never, args) on a new upload directory under workDir and
+// waits for its "listening on URL" line; the process joins running, for the caller to stop.
+export async function startQtusd(qtusdPath, workDir, running, args) {
+  const dir = fs.mkdtempSync(path.join(workDir, 'uploads-'))
+  const proc = spawn(qtusdPath, ['--port', '0', '--dir', dir, '--fsync', 'never', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  running.push(proc)
+  let out = '', err = ''
+  proc.stdout.on('data', (c) => { out += c })
+  proc.stderr.on('data', (c) => { err += c })
+  await waitFor(() => /listening on (\S+)/.test(out) || proc.exitCode !== null)
+  const m = /listening on (\S+)/.exec(out)
+  if (!m) throw new Error(`qtusd did not start: ${err.slice(-500)}`)
+  return { url: m[1], dir, proc, log: () => err }
 }

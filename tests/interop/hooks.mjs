@@ -8,7 +8,7 @@
 // docs/hooks.md work as written.
 // Usage: node hooks.mjs <qtusd>
 import { Upload } from 'tus-js-client'
-import { check, errText, finish, finishWithin, note, prngBytes } from './harness.mjs'
+import { check, errText, finish, finishWithin, note, prngBytes, sleep, startQtusd as startQtusdIn, waitFor } from './harness.mjs'
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
@@ -21,12 +21,6 @@ if (!qtusdPath) { console.error('usage: node hooks.mjs <qtusd>'); process.exit(2
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 finishWithin(240_000, 'hooks run')
 const KiB = 1024
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-const waitFor = async (pred, ms = 10_000) => {
-  const end = Date.now() + ms
-  while (Date.now() < end) { if (pred()) return true; await sleep(20) }
-  return pred()
-}
 
 // A hook service: records every event, answers with decide(event, attempt) -> {status, body, delayMs}.
 function hookService(decide = () => ({})) {
@@ -55,18 +49,7 @@ function hookService(decide = () => ({})) {
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtus-hooks-'))
 const running = []
-async function startQtusd(args) {
-  const dir = fs.mkdtempSync(path.join(workDir, 'uploads-'))
-  const proc = spawn(qtusdPath, ['--port', '0', '--dir', dir, '--fsync', 'never', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  running.push(proc)
-  let out = '', err = ''
-  proc.stdout.on('data', (c) => { out += c })
-  proc.stderr.on('data', (c) => { err += c })
-  await waitFor(() => /listening on (\S+)/.test(out) || proc.exitCode !== null)
-  const m = /listening on (\S+)/.exec(out)
-  if (!m) throw new Error(`qtusd did not start: ${err.slice(-500)}`)
-  return { url: m[1], dir, proc, log: () => err }
-}
+const startQtusd = (args) => startQtusdIn(qtusdPath, workDir, running, args)
 function stopAll() { for (const p of running) { try { p.kill('SIGTERM') } catch {} } }
 
 function upload(endpoint, data, options = {}) {
