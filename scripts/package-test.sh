@@ -18,10 +18,6 @@ cd "$root_dir"
 build_dir="${BUILD_DIR:-build}"
 cache="${QTUS_CI_CACHE:-/var/cache/qtus-ci}"
 mirror="${QTUS_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-# How the unit's ExecStart runs in step 5: "yes" as it is (qtusd --config FILE), "no" with
-# the packaged file's "key = value" lines passed as flags (a qtusd without --config), "auto"
-# as qtusd --help says. Once --config is on main, set this to yes.
-exec_start_as_is="${QTUS_EXEC_START_AS_IS:-auto}"
 [ "$(id -u)" -eq 0 ] || { echo "package-test: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
 
 start=$SECONDS
@@ -129,24 +125,12 @@ in_root systemd-analyze verify qtusd.service >"$work/verify.txt" 2>&1 || true
 [ -s "$work/verify.txt" ] && { cat "$work/verify.txt"; fail "systemd-analyze verify qtusd.service has something to say"; }
 step "systemd-analyze verify passes on the installed unit"
 
-# The unit's ExecStart, as the qtus user, on a free port. Until qtusd reads --config (the
-# configuration work), the packaged file's "key = value" lines become flags: once qtusd --help
-# lists --config, the ExecStart line runs as it is and this translation is dead code.
+# The unit's ExecStart as it is (qtusd --config /etc/qtus/qtusd.conf), as the qtus user, on a
+# free port.
 unit="$chroot_dir/lib/systemd/system/qtusd.service"
 exec_start="$(sed -n 's/^ExecStart=//p' "$unit")"
 working_dir="$(sed -n 's/^WorkingDirectory=//p' "$unit")"
 read -r -a command <<<"$exec_start"
-if [ "$exec_start_as_is" = auto ]; then
-    exec_start_as_is=no
-    in_root "${command[0]}" --help 2>&1 | grep -q -- '--config' && exec_start_as_is=yes
-fi
-if [ "$exec_start_as_is" = no ]; then
-    command=("${command[0]}")
-    while IFS= read -r line; do
-        [[ "$line" =~ ^[[:space:]]*([a-z-]+)[[:space:]]*=[[:space:]]*(.*[^[:space:]])[[:space:]]*$ ]] \
-            && command+=("--${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
-    done < <(grep -v '^[[:space:]]*#' "$chroot_dir/etc/qtus/qtusd.conf")
-fi
 command+=(--port 0)
 echo "package-test: running ${command[*]} as qtus"
 # As systemd would: the unit's user, its working directory (made by StateDirectory=qtus).
