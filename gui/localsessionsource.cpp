@@ -7,7 +7,7 @@
 
 namespace qtus {
 
-LocalSessionSource::LocalSessionSource(FileUploadStore &store, UploadLocks &locks, CleanupScheduler &scheduler,
+LocalSessionSource::LocalSessionSource(FileUploadStore &store, UploadLocker &locks, CleanupScheduler &scheduler,
                                        const QUrl &uploadUrl, QObject *parent)
     : SessionSource(parent),
       m_store(store),

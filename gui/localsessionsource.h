@@ -13,7 +13,7 @@ namespace qtus {
 
 class CleanupScheduler;
 class FileUploadStore;
-class UploadLocks;
+class UploadLocker;
 
 class LocalSessionSource final : public SessionSource
 {
@@ -22,7 +22,7 @@ class LocalSessionSource final : public SessionSource
 
 public:
     // uploadUrl: the upload endpoint as clients see it (http://host:port/files/).
-    LocalSessionSource(FileUploadStore &store, UploadLocks &locks, CleanupScheduler &scheduler,
+    LocalSessionSource(FileUploadStore &store, UploadLocker &locks, CleanupScheduler &scheduler,
                        const QUrl &uploadUrl, QObject *parent = nullptr);
     ~LocalSessionSource() override;
 
@@ -38,7 +38,7 @@ public:
 
 private:
     FileUploadStore &m_store;
-    UploadLocks &m_locks;
+    UploadLocker &m_locks;
     CleanupScheduler &m_scheduler;
     const QUrl m_uploadUrl;
     mutable QStorageInfo m_storage;

@@ -38,7 +38,7 @@ bool isSymlink(const QString &path)
 
 } // namespace
 
-CleanupPass::CleanupPass(FileUploadStore &store, UploadLocks &locks, const Clock &clock, const CleanupPolicy &policy)
+CleanupPass::CleanupPass(FileUploadStore &store, UploadLocker &locks, const Clock &clock, const CleanupPolicy &policy)
     : m_store(store), m_locks(locks), m_clock(clock), m_policy(policy)
 {
 }

@@ -20,7 +20,7 @@
 
 namespace qtus {
 
-class UploadLocks;
+class UploadLocker;
 
 struct CleanupPolicy
 {
@@ -50,7 +50,7 @@ class CleanupPass final
 public:
     static constexpr int maxErrorMessages = 10;
 
-    CleanupPass(FileUploadStore &store, UploadLocks &locks, const Clock &clock, const CleanupPolicy &policy);
+    CleanupPass(FileUploadStore &store, UploadLocker &locks, const Clock &clock, const CleanupPolicy &policy);
 
     // startedAt: when the caller announced the pass (invalid: now). interrupt, when set to
     // true by another thread, ends the pass after the item it is on.
@@ -79,7 +79,7 @@ private:
     void fail(const QString &message);
 
     FileUploadStore &m_store;
-    UploadLocks &m_locks;
+    UploadLocker &m_locks;
     const Clock &m_clock;
     const CleanupPolicy m_policy;
     const std::atomic_bool *m_interrupt = nullptr;

@@ -26,7 +26,7 @@ class QFutureWatcher;
 
 namespace qtus {
 
-class UploadLocks;
+class UploadLocker;
 
 // CleanupPolicy and CleanupReport are declared in cleanuppass.h.
 
@@ -36,7 +36,7 @@ class CleanupScheduler final : public QObject
     Q_DISABLE_COPY_MOVE(CleanupScheduler)
 
 public:
-    CleanupScheduler(FileUploadStore &store, UploadLocks &locks, const Clock &clock, const CleanupPolicy &policy,
+    CleanupScheduler(FileUploadStore &store, UploadLocker &locks, const Clock &clock, const CleanupPolicy &policy,
                      QObject *parent = nullptr);
     ~CleanupScheduler() override;  // waits for a running pass
 
@@ -63,7 +63,7 @@ private:
     void waitForPass();
 
     FileUploadStore &m_store;
-    UploadLocks &m_locks;
+    UploadLocker &m_locks;
     const Clock &m_clock;
     const CleanupPolicy m_policy;
     QTimer *m_timer = nullptr;

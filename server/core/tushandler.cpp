@@ -23,7 +23,7 @@ constexpr char tusVersion[] = "1.0.0";
 
 using namespace handlerdetail;
 
-TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocks &locks, const Clock &clock)
+TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocker &locks, const Clock &clock)
     : m_cors(config.corsOrigins, config.corsAllowCredentials),
       m_behindProxy(config.behindProxy),
       m_baseUrl(config.baseUrl.toLatin1()),

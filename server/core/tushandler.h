@@ -64,7 +64,7 @@ struct BodyDecision
 class TusHandler
 {
 public:
-    TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocks &locks, const Clock &clock);
+    TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocker &locks, const Clock &clock);
 
     // The origin for Location when a request carries no usable Host header.
     void setFallbackOrigin(const QByteArray &origin) { m_fallbackOrigin = origin; }
@@ -177,7 +177,7 @@ private:
     const Duration m_expireAfter;
     const Duration m_progressInterval;
     FileUploadStore &m_store;
-    UploadLocks &m_locks;
+    UploadLocker &m_locks;
     const Clock &m_clock;
     QByteArray m_fallbackOrigin = "http://127.0.0.1";
 };

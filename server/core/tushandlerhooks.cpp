@@ -118,7 +118,7 @@ void TusHandler::stopUpload(const QString &id)
     }
     // A request writing it is made to let go, whether it stalls or not.
     UploadLock lock = m_locks.tryLock(id);
-    if (!lock.isHeld() && m_locks.requestRelease(id, UploadLocks::Release::Now))
+    if (!lock.isHeld() && m_locks.requestRelease(id, UploadLocker::Release::Now))
         lock = m_locks.tryLock(id);
     if (!lock.isHeld())
         return;  // a commit on a worker holds it: it sees the mark when it is done and ends here

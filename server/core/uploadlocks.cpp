@@ -39,7 +39,7 @@ UploadLock UploadLocks::tryLock(const QString &id)
     if (m_held.contains(id))
         return {};
     m_held.insert(id, Holder());
-    return UploadLock(this, id);
+    return makeLock(id);
 }
 
 bool UploadLocks::isLocked(const QString &id) const

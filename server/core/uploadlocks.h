@@ -3,6 +3,10 @@
 // cleanup pass removing it both take the upload's lock, so they never overlap; a second
 // writer gets 423 Locked instead of interleaving bytes.
 //
+// UploadLocker is the seam: the handler, the cleanup pass and the admin side see only it.
+// UploadLocks is the one implementation so far, a table in this process; a lock shared by
+// several servers (on one store) is the second.
+//
 // Locks that let go: the holder of a lock may say how to ask it to let go
 // (UploadLock::setReleaseHandler). A request for the upload that finds it locked calls
 // requestRelease(); the holder decides. A PATCH whose client has gone silent mid-body lets
@@ -24,7 +28,7 @@
 
 namespace qtus {
 
-class UploadLocks;
+class UploadLocker;
 
 // Held while an upload is written or removed; released on destruction. Movable.
 class UploadLock
@@ -47,36 +51,56 @@ public:
     void setReleaseHandler(QObject *context, std::function<void(bool now)> letGo);
 
 private:
-    friend class UploadLocks;
-    UploadLock(UploadLocks *locks, const QString &id) : m_locks(locks), m_id(id) {}
-    UploadLocks *m_locks = nullptr;
+    friend class UploadLocker;
+    UploadLock(UploadLocker *locks, const QString &id) : m_locks(locks), m_id(id) {}
+    UploadLocker *m_locks = nullptr;
     QString m_id;
 };
 
-class UploadLocks
+// What a lock on uploads offers: take one without waiting, test, count, and ask the holder
+// to let go. Threads: as above, for every implementation.
+class UploadLocker
 {
 public:
+    virtual ~UploadLocker() = default;
     // An unheld UploadLock when another owner holds it.
-    UploadLock tryLock(const QString &id);
-    bool isLocked(const QString &id) const;
-    int count() const;
+    virtual UploadLock tryLock(const QString &id) = 0;
+    virtual bool isLocked(const QString &id) const = 0;
+    // Locks held through this locker (not by other servers sharing it).
+    virtual int count() const = 0;
     // Asks the holder of id's lock to let go, if it said how and lives on this thread:
     // IfStalled (a new request for the upload) or Now (the upload is being stopped).
     // Returns whether the lock is free afterwards.
     enum class Release { IfStalled, Now };
-    bool requestRelease(const QString &id, Release how = Release::IfStalled);
-    // Cheap: whether any holder registered a release handler (HEAD asks only then).
-    bool hasReleaseHandlers() const { return m_handlers.load(std::memory_order_relaxed) > 0; }
+    virtual bool requestRelease(const QString &id, Release how = Release::IfStalled) = 0;
+    // Cheap: whether a holder may let go when asked (HEAD asks only then).
+    virtual bool hasReleaseHandlers() const = 0;
+
+protected:
+    friend class UploadLock;
+    UploadLock makeLock(const QString &id) { return UploadLock(this, id); }
+    virtual void unlock(const QString &id) = 0;
+    virtual void setReleaseHandler(const QString &id, QObject *context, std::function<void(bool)> letGo) = 0;
+};
+
+// The locks of one server process: a table under a mutex.
+class UploadLocks final : public UploadLocker
+{
+public:
+    UploadLock tryLock(const QString &id) override;
+    bool isLocked(const QString &id) const override;
+    int count() const override;
+    bool requestRelease(const QString &id, Release how = Release::IfStalled) override;
+    bool hasReleaseHandlers() const override { return m_handlers.load(std::memory_order_relaxed) > 0; }
 
 private:
-    friend class UploadLock;
     struct Holder
     {
         QPointer<QObject> context;
         std::function<void(bool)> letGo;
     };
-    void unlock(const QString &id);
-    void setReleaseHandler(const QString &id, QObject *context, std::function<void(bool)> letGo);
+    void unlock(const QString &id) override;
+    void setReleaseHandler(const QString &id, QObject *context, std::function<void(bool)> letGo) override;
     mutable QMutex m_mutex;
     QHash<QString, Holder> m_held;  // every held lock; a Holder without context when none was set
     std::atomic<int> m_handlers{0};
