@@ -1,30 +1,30 @@
 #include "localsessionsource.h"
 
 #include "cleanupscheduler.h"
-#include "fileuploadstore.h"
+#include "uploadstore.h"
 #include "guilogging.h"
 #include "uploadlocks.h"
 
 namespace qtus {
 
-LocalSessionSource::LocalSessionSource(FileUploadStore &store, UploadLocker &locks, CleanupScheduler &scheduler,
+LocalSessionSource::LocalSessionSource(UploadStore &store, UploadLocker &locks, CleanupScheduler &scheduler,
                                        const QUrl &uploadUrl, QObject *parent)
     : SessionSource(parent),
       m_store(store),
       m_locks(locks),
       m_scheduler(scheduler),
       m_uploadUrl(uploadUrl),
-      m_storage(store.directory())
+      m_storage(store.localDirectory())
 {
     // With this object as the context: a signal from the cleanup worker arrives queued, in
     // this object's (the GUI) thread.
-    connect(&m_store, &FileUploadStore::uploadCreated, this,
+    connect(&m_store, &UploadStore::uploadCreated, this,
             [this](const UploadInfo &info) { emit sessionChanged(info.id); });
-    connect(&m_store, &FileUploadStore::uploadProgress, this,
+    connect(&m_store, &UploadStore::uploadProgress, this,
             [this](const QString &id, qint64) { emit sessionChanged(id); });
-    connect(&m_store, &FileUploadStore::uploadCompleted, this,
+    connect(&m_store, &UploadStore::uploadCompleted, this,
             [this](const UploadInfo &info) { emit sessionChanged(info.id); });
-    connect(&m_store, &FileUploadStore::uploadRemoved, this, &SessionSource::sessionRemoved);
+    connect(&m_store, &UploadStore::uploadRemoved, this, &SessionSource::sessionRemoved);
 
     // statusChanged after the pass signal: a receiver of either reads the new status.
     connect(&m_scheduler, &CleanupScheduler::passStarted, this, [this] {
@@ -49,7 +49,7 @@ SessionSource::SourceStatus LocalSessionSource::status() const
 {
     SourceStatus status;
     status.uploadUrl = m_uploadUrl;
-    status.directory = m_store.directory();
+    status.directory = m_store.location();
     status.storedBytes = m_store.storedBytes();
     m_storage.refresh();
     if (m_storage.isValid()) {

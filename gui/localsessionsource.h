@@ -12,7 +12,7 @@
 namespace qtus {
 
 class CleanupScheduler;
-class FileUploadStore;
+class UploadStore;
 class UploadLocker;
 
 class LocalSessionSource final : public SessionSource
@@ -22,7 +22,7 @@ class LocalSessionSource final : public SessionSource
 
 public:
     // uploadUrl: the upload endpoint as clients see it (http://host:port/files/).
-    LocalSessionSource(FileUploadStore &store, UploadLocker &locks, CleanupScheduler &scheduler,
+    LocalSessionSource(UploadStore &store, UploadLocker &locks, CleanupScheduler &scheduler,
                        const QUrl &uploadUrl, QObject *parent = nullptr);
     ~LocalSessionSource() override;
 
@@ -37,7 +37,7 @@ public:
     bool isLocal() const override { return true; }
 
 private:
-    FileUploadStore &m_store;
+    UploadStore &m_store;
     UploadLocker &m_locks;
     CleanupScheduler &m_scheduler;
     const QUrl m_uploadUrl;

@@ -203,7 +203,8 @@ TusResponse AdminServer::health() const
     if (m_server.isStopping()) {
         r.status = 503;
         r.body = "stopping\n";
-    } else if (::access(QFile::encodeName(m_server.store().directory()).constData(), W_OK | X_OK) != 0) {
+    } else if (const QString dir = m_server.store().localDirectory();
+               !dir.isEmpty() && ::access(QFile::encodeName(dir).constData(), W_OK | X_OK) != 0) {
         r.status = 503;
         r.body = "upload directory not writable\n";
     } else {
@@ -219,7 +220,7 @@ TusResponse AdminServer::metrics() const
     in.counters = m_server.metrics().snapshot();
     in.uploads = m_server.store().stateTotals(m_server.clock().now());
     in.connectionsOpen = m_server.connectionCount();
-    const QStorageInfo storage(m_server.store().directory());
+    const QStorageInfo storage(m_server.store().localDirectory());
     in.diskFreeBytes = storage.isValid() ? storage.bytesAvailable() : -1;
     in.nextCleanupAt = m_server.scheduler().nextPassAt();
     in.residentBytes = processResidentBytes();
@@ -237,7 +238,7 @@ TusResponse AdminServer::serverInfo() const
     const ServerConfig &c = m_server.config();
     const QDateTime now = m_server.clock().now();
     const UploadIndex::StateTotals totals = m_server.store().stateTotals(now);
-    const QStorageInfo storage(m_server.store().directory());
+    const QStorageInfo storage(m_server.store().localDirectory());
     const CleanupScheduler &scheduler = m_server.scheduler();
     const auto report = scheduler.lastReport();
     const QDateTime next = scheduler.nextPassAt();
@@ -267,7 +268,7 @@ TusResponse AdminServer::serverInfo() const
         {QStringLiteral("startedAt"), isoTime(started)},
         {QStringLiteral("uptimeSeconds"), double(started.msecsTo(QDateTime::currentDateTimeUtc())) / 1000.0},
         {QStringLiteral("uploadUrl"), m_server.url().toString()},
-        {QStringLiteral("directory"), m_server.store().directory()},
+        {QStringLiteral("directory"), m_server.store().location()},
         {QStringLiteral("stopping"), m_server.isStopping()},
         {QStringLiteral("options"), options},
         {QStringLiteral("uploads"), QJsonObject{

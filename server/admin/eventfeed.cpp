@@ -7,7 +7,7 @@
 
 namespace qtus {
 
-EventFeed::EventFeed(FileUploadStore &store, CleanupScheduler &scheduler, const Clock &clock, const QString &uploadUrl,
+EventFeed::EventFeed(UploadStore &store, CleanupScheduler &scheduler, const Clock &clock, const QString &uploadUrl,
                      QObject *parent)
     : QObject(parent),
       m_store(store),
@@ -21,17 +21,17 @@ EventFeed::EventFeed(FileUploadStore &store, CleanupScheduler &scheduler, const 
     connect(&m_progressTimer, &QTimer::timeout, this, &EventFeed::flushProgress);
     // Queued: the signals come from storage workers and the cleanup pass too, and an event
     // must be built here, on this thread, in the order the events arrive.
-    connect(&store, &FileUploadStore::uploadCreated, this,
+    connect(&store, &UploadStore::uploadCreated, this,
             [this](const UploadInfo &info) { publish("created", sessionJson(info)); }, Qt::QueuedConnection);
-    connect(&store, &FileUploadStore::uploadProgress, this, [this](const QString &id) { onProgress(id); },
+    connect(&store, &UploadStore::uploadProgress, this, [this](const QString &id) { onProgress(id); },
             Qt::QueuedConnection);
-    connect(&store, &FileUploadStore::uploadCompleted, this,
+    connect(&store, &UploadStore::uploadCompleted, this,
             [this](const UploadInfo &info) {
                 m_progressed.remove(info.id);  // completed says it all
                 publish("completed", sessionJson(info));
             },
             Qt::QueuedConnection);
-    connect(&store, &FileUploadStore::uploadRemoved, this, &EventFeed::onRemoved, Qt::QueuedConnection);
+    connect(&store, &UploadStore::uploadRemoved, this, &EventFeed::onRemoved, Qt::QueuedConnection);
     connect(&scheduler, &CleanupScheduler::passStarted, this, [this](const QDateTime &startedAt) {
         publish("cleanup-started", QJsonObject{{QStringLiteral("startedAt"), isoTime(startedAt)}});
     });

@@ -10,7 +10,7 @@
 // Threads: lives on the event-loop thread; the store's and the scheduler's signals reach it
 // queued from whatever thread emitted them.
 #include "cleanupscheduler.h"
-#include "fileuploadstore.h"
+#include "uploadstore.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -39,7 +39,7 @@ public:
     static constexpr std::chrono::milliseconds progressInterval{250};
 
     // uploadUrl: the endpoint as clients see it, for the sessions' url field.
-    EventFeed(FileUploadStore &store, CleanupScheduler &scheduler, const Clock &clock, const QString &uploadUrl,
+    EventFeed(UploadStore &store, CleanupScheduler &scheduler, const Clock &clock, const QString &uploadUrl,
               QObject *parent = nullptr);
 
     const QByteArray &instance() const { return m_instance; }
@@ -62,7 +62,7 @@ private:
     void flushProgress();
     void onRemoved(const QString &id, RemovalReason reason);
 
-    FileUploadStore &m_store;
+    UploadStore &m_store;
     const Clock &m_clock;
     const QString m_uploadUrl;
     const QByteArray m_instance;

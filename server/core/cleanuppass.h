@@ -9,7 +9,7 @@
 // Never touched: an upload whose lock is held (a request is writing it), a name the store
 // does not write, a symlink or anything beside one under the same id, subdirectories.
 #include "clock.h"
-#include "fileuploadstore.h"
+#include "uploadstore.h"
 #include "units.h"
 
 #include <QDateTime>
@@ -50,7 +50,7 @@ class CleanupPass final
 public:
     static constexpr int maxErrorMessages = 10;
 
-    CleanupPass(FileUploadStore &store, UploadLocker &locks, const Clock &clock, const CleanupPolicy &policy);
+    CleanupPass(UploadStore &store, UploadLocker &locks, const Clock &clock, const CleanupPolicy &policy);
 
     // startedAt: when the caller announced the pass (invalid: now). interrupt, when set to
     // true by another thread, ends the pass after the item it is on.
@@ -59,26 +59,20 @@ public:
     // Whether an indexed upload is due for removal at now.
     static bool isDue(const UploadInfo &info, const QDateTime &now, const CleanupPolicy &policy);
 
-private:
-    struct DiskEntry  // which of one id's files the directory holds
-    {
-        bool data = false;
-        bool info = false;
-        bool temp = false;
-        bool symlink = false;  // one of them is a symlink: the whole id is left alone
-    };
-
-    enum class FileAge { Missing, NotRegular, Fresh, Stale };  // Stale: older than the grace period
-
-    QHash<QString, DiskEntry> scanDirectory();
-    void removeUpload(const QString &id);
-    void considerUnindexedUpload(const QString &id);
-    void considerOrphan(const QString &id, FileUploadStore::FileKind kind);
-    FileAge ageOf(const QString &path);
+    // --- For the store's stray sweep (uploadstore.h), on the pass's thread. ---
+    const QDateTime &now() const { return m_now; }
+    const CleanupPolicy &policy() const { return m_policy; }
+    UploadLocker &locker() { return m_locks; }
+    CleanupReport &report() { return m_report; }
+    // Whether the pass was asked to end (it then ends after the item it is on).
     bool isInterrupted();
+    // Counts an error, keeps its message for the report and logs it (up to a bound).
     void fail(const QString &message);
 
-    FileUploadStore &m_store;
+private:
+    void removeUpload(const QString &id);
+
+    UploadStore &m_store;
     UploadLocker &m_locks;
     const Clock &m_clock;
     const CleanupPolicy m_policy;

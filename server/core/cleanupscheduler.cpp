@@ -12,7 +12,7 @@
 
 namespace qtus {
 
-CleanupScheduler::CleanupScheduler(FileUploadStore &store, UploadLocker &locks, const Clock &clock,
+CleanupScheduler::CleanupScheduler(UploadStore &store, UploadLocker &locks, const Clock &clock,
                                    const CleanupPolicy &policy, QObject *parent)
     : QObject(parent),
       m_store(store),

@@ -6,7 +6,7 @@
 //
 // Threads: the scheduler lives in the thread that created it (the event loop thread); its
 // slots, signals and accessors belong to that thread. The pass itself (cleanuppass.h) runs on
-// a private one-thread pool, so FileUploadStore::uploadRemoved is emitted from that worker
+// a private one-thread pool, so UploadStore::uploadRemoved is emitted from that worker
 // and reaches receivers in the event loop thread queued.
 #include "cleanuppass.h"
 #include "clock.h"
@@ -36,7 +36,7 @@ class CleanupScheduler final : public QObject
     Q_DISABLE_COPY_MOVE(CleanupScheduler)
 
 public:
-    CleanupScheduler(FileUploadStore &store, UploadLocker &locks, const Clock &clock, const CleanupPolicy &policy,
+    CleanupScheduler(UploadStore &store, UploadLocker &locks, const Clock &clock, const CleanupPolicy &policy,
                      QObject *parent = nullptr);
     ~CleanupScheduler() override;  // waits for a running pass
 
@@ -62,7 +62,7 @@ private:
     void finishPass();
     void waitForPass();
 
-    FileUploadStore &m_store;
+    UploadStore &m_store;
     UploadLocker &m_locks;
     const Clock &m_clock;
     const CleanupPolicy m_policy;

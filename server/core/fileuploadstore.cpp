@@ -26,7 +26,7 @@ StoreStatus statusFromErrno(int error)
 
 FileUploadStore::FileUploadStore(const QString &directory, FsyncPolicy fsync, Duration expireAfter,
                                  const Clock &clock, QObject *parent)
-    : QObject(parent),
+    : UploadStore(parent),
       m_dir(QDir(directory).absolutePath()),
       m_fsync(fsync),
       m_expireAfter(expireAfter),
@@ -304,6 +304,11 @@ InfoFileWrite FileUploadStore::writeInfo(const UploadInfo &info) const
 {
     const QByteArray path = QFile::encodeName(infoPath(info.id));
     return replaceInfoFile(path, path + tempSuffix, toInfoJson(info, m_expireAfter), m_fsync);
+}
+
+StoreStatus FileUploadStore::appendUpload(UploadWriter &writer, const QString &partId, qint64 length)
+{
+    return writer.appendFile(dataPath(partId), length);
 }
 
 } // namespace qtus

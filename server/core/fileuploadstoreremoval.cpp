@@ -13,11 +13,6 @@
 
 namespace qtus {
 
-StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, RemovalReason reason)
-{
-    return remove(id, bytesFreed, nullptr, reason);
-}
-
 StoreStatus FileUploadStore::remove(const QString &id, qint64 *bytesFreed, QString *why, RemovalReason reason)
 {
     // The .info goes to its temp name first: from then on no restart takes the upload for one

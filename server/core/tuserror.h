@@ -45,6 +45,7 @@ enum class TusError {
     HookRefused,
     HookUnavailable,
     UploadExists,
+    ExtensionUnsupported,  // a header of an extension the store cannot do (uploadstore.h)
     // HTTP framing, answered by the streaming intake before a request reaches the handler
     RequestLineTooLong,
     HeaderTooLarge,

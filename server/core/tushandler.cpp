@@ -23,11 +23,12 @@ constexpr char tusVersion[] = "1.0.0";
 
 using namespace handlerdetail;
 
-TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocker &locks, const Clock &clock)
+TusHandler::TusHandler(const ServerConfig &config, UploadStore &store, UploadLocker &locks, const Clock &clock)
     : m_cors(config.corsOrigins, config.corsAllowCredentials),
       m_behindProxy(config.behindProxy),
       m_baseUrl(config.baseUrl.toLatin1()),
-      m_downloads(!config.disableDownload),
+      m_capabilities(store.capabilities()),
+      m_downloads(!config.disableDownload && m_capabilities.contentServing),
       m_basePath(config.basePath.toLatin1()),
       m_publicPath(config.baseUrl.isEmpty() ? m_basePath : QUrl(config.baseUrl).path(QUrl::FullyEncoded).toLatin1()),
       m_maxSize(config.maxSize),
@@ -41,9 +42,18 @@ TusHandler::TusHandler(const ServerConfig &config, FileUploadStore &store, Uploa
         m_blocking.insert(HookType::PreCreate);  // fail closed even before setHooks()
 }
 
-QByteArray TusHandler::extensions()
+QByteArray TusHandler::extensions() const
 {
-    return "creation,creation-with-upload,creation-defer-length,expiration,termination,checksum,concatenation";
+    QByteArrayList names{"creation", "creation-with-upload"};
+    if (m_capabilities.deferredLength)
+        names << "creation-defer-length";
+    names << "expiration";
+    if (m_capabilities.termination)
+        names << "termination";
+    names << "checksum";
+    if (m_capabilities.concatenation)
+        names << "concatenation";
+    return names.join(',');
 }
 
 QByteArray TusHandler::checksumAlgorithms()
@@ -163,9 +173,13 @@ const QByteArrayList &TusHandler::allowedMethods(Target target) const
     static const QByteArrayList collection{"POST", "OPTIONS"};
     static const QByteArrayList withDownloads{"GET", "HEAD", "PATCH", "DELETE", "OPTIONS"};
     static const QByteArrayList upload{"HEAD", "PATCH", "DELETE", "OPTIONS"};
+    static const QByteArrayList withDownloadsOnly{"GET", "HEAD", "PATCH", "OPTIONS"};  // no termination
+    static const QByteArrayList uploadOnly{"HEAD", "PATCH", "OPTIONS"};
     if (target == Target::Collection)
         return collection;
-    return m_downloads ? withDownloads : upload;
+    if (m_capabilities.termination)
+        return m_downloads ? withDownloads : upload;
+    return m_downloads ? withDownloadsOnly : uploadOnly;
 }
 
 std::optional<TusError> TusHandler::checkVersion(const TusRequest &request) const
@@ -313,7 +327,7 @@ TusResponse TusHandler::download(const TusRequest &request, const QString &id) c
                                          + QByteArray::number(info->size));
     }
     if (range.length > 0) {  // an empty upload's bytes need no file (nor may it have one)
-        r.bodyFile = m_store.dataPath(id);
+        r.bodyFile = m_store.contentFile(id);
         r.bodyFileOffset = range.start;
         r.bodyFileLength = range.length;
     }

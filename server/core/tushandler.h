@@ -21,7 +21,7 @@
 // only the store, the locks (both thread-safe) and this object's const configuration.
 #include "clock.h"
 #include "corspolicy.h"
-#include "fileuploadstore.h"
+#include "uploadstore.h"
 #include "hookapproval.h"
 #include "serverconfig.h"
 #include "tuserror.h"
@@ -64,7 +64,7 @@ struct BodyDecision
 class TusHandler
 {
 public:
-    TusHandler(const ServerConfig &config, FileUploadStore &store, UploadLocker &locks, const Clock &clock);
+    TusHandler(const ServerConfig &config, UploadStore &store, UploadLocker &locks, const Clock &clock);
 
     // The origin for Location when a request carries no usable Host header.
     void setFallbackOrigin(const QByteArray &origin) { m_fallbackOrigin = origin; }
@@ -129,7 +129,8 @@ public:
 
     static TusResponse errorResponse(TusError error);
     const CorsPolicy &cors() const { return m_cors; }
-    static QByteArray extensions();
+    // Tus-Extension: every extension this handler serves, which the store's capabilities decide.
+    QByteArray extensions() const;
     static QByteArray checksumAlgorithms();
 
 private:
@@ -166,7 +167,8 @@ private:
     const CorsPolicy m_cors;
     const bool m_behindProxy;
     const QByteArray m_baseUrl;
-    const bool m_downloads;
+    const StoreCapabilities m_capabilities;
+    const bool m_downloads;       // --downloads (not disabled) and a store that serves content
     const QByteArray m_basePath;
     const QByteArray m_publicPath;  // the path clients see: --base-url's, else the base path
     const qint64 m_maxSize;
@@ -176,7 +178,7 @@ private:
     QSet<QString> m_stopped;           // uploads a post-receive hook stopped, until removed
     const Duration m_expireAfter;
     const Duration m_progressInterval;
-    FileUploadStore &m_store;
+    UploadStore &m_store;
     UploadLocker &m_locks;
     const Clock &m_clock;
     QByteArray m_fallbackOrigin = "http://127.0.0.1";

@@ -22,6 +22,8 @@ std::optional<TusError> TusHandler::planCreation(const TusRequest &head, qint64 
 {
     UploadInfo &info = *planned;
     if (head.hasHeader("Upload-Concat")) {
+        if (!m_capabilities.concatenation)
+            return TusError::ExtensionUnsupported;
         if (const auto error = parseUploadConcat(head.header("Upload-Concat"), {m_basePath, m_publicPath}, concat))
             return error;
         if (concat->kind == UploadConcat::Kind::Final) {
@@ -37,6 +39,8 @@ std::optional<TusError> TusHandler::planCreation(const TusRequest &head, qint64 
     if (!hasLength && !hasDefer)
         return TusError::LengthAndDeferNeither;
     if (hasDefer) {
+        if (!m_capabilities.deferredLength)
+            return TusError::ExtensionUnsupported;
         if (head.header("Upload-Defer-Length").trimmed() != "1")
             return TusError::DeferLengthInvalid;
         info.sizeIsDeferred = true;
@@ -178,7 +182,7 @@ TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &
         for (int i = 0; status == StoreStatus::Ok && i < concat.partIds.size(); ++i) {
             if (i > 0)
                 racePoint(RacePoint::ConcatBetweenParts, concat.partIds[i]);
-            status = writer.appendFile(m_store.dataPath(concat.partIds[i]), lengths[i]);
+            status = m_store.appendUpload(writer, concat.partIds[i], lengths[i]);
         }
         if (writer.isOpen()) {
             writer.markBodyComplete();

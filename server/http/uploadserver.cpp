@@ -66,9 +66,9 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
     connect(&m_hooks, &UploadHooks::stopRequested, this, [this](const QString &id) { m_handler.stopUpload(id); });
     // Upload events for the metrics. Direct: the counters are atomic, and removals by the
     // cleanup pass arrive from its worker.
-    connect(&m_store, &FileUploadStore::uploadCreated, this, [this] { m_metrics.countUploadCreated(); }, Qt::DirectConnection);
-    connect(&m_store, &FileUploadStore::uploadCompleted, this, [this] { m_metrics.countUploadFinished(); }, Qt::DirectConnection);
-    connect(&m_store, &FileUploadStore::uploadRemoved, this, [this](const QString &, RemovalReason reason) {
+    connect(&m_store, &UploadStore::uploadCreated, this, [this] { m_metrics.countUploadCreated(); }, Qt::DirectConnection);
+    connect(&m_store, &UploadStore::uploadCompleted, this, [this] { m_metrics.countUploadFinished(); }, Qt::DirectConnection);
+    connect(&m_store, &UploadStore::uploadRemoved, this, [this](const QString &, RemovalReason reason) {
         if (reason == RemovalReason::Terminated)
             m_metrics.countUploadTerminated();
         else if (reason == RemovalReason::Expired)

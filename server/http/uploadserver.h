@@ -53,8 +53,9 @@ public:
     const std::optional<QSslConfiguration> &tlsConfiguration() const { return m_tls; }
     const ServerConfig &config() const { return m_config; }
     const Clock &clock() const { return m_clock; }
+    // The file store: the only one so far (uploadstore.h is the seam the parts use).
     FileUploadStore &store() { return m_store; }
-    UploadLocks &locks() { return m_locks; }
+    UploadLocker &locks() { return m_locks; }
     TusHandler &handler() { return m_handler; }
     CleanupScheduler &scheduler() { return m_scheduler; }
     UploadHooks &hooks() { return m_hooks; }
