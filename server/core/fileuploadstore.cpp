@@ -311,4 +311,12 @@ StoreStatus FileUploadStore::appendUpload(UploadWriter &writer, const QString &p
     return writer.appendFile(dataPath(partId), length);
 }
 
+QJsonObject FileUploadStore::hookStorage(const QString &id) const
+{
+    const QString data = QDir(m_dir).absoluteFilePath(id);
+    return {{QStringLiteral("Type"), QStringLiteral("filestore")},
+            {QStringLiteral("Path"), data},
+            {QStringLiteral("InfoPath"), data + QLatin1String(infoSuffix)}};
+}
+
 } // namespace qtus

@@ -66,6 +66,8 @@ public:
     // Appends the part's data file with copy_file_range (UploadWriter::appendFile).
     StoreStatus appendUpload(UploadWriter &writer, const QString &partId, qint64 length) override;
     QString contentFile(const QString &id) const override { return dataPath(id); }
+    // tusd's filestore: {"Type": "filestore", "Path": <data file>, "InfoPath": <.info>}, absolute.
+    QJsonObject hookStorage(const QString &id) const override;
     // One of the upload's files is a symlink: not this store's to delete.
     bool isLeftAlone(const QString &id) const override;
     // Orphan files in the directory (filestraysweep.h).

@@ -16,6 +16,7 @@
 #include "uploadinfo.h"
 #include "uploadwriter.h"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QStringList>
 #include <memory>
@@ -102,6 +103,10 @@ public:
     virtual StoreStatus appendUpload(UploadWriter &writer, const QString &partId, qint64 length) = 0;
     // Capability contentServing: a local file whose bytes are the completed upload's.
     virtual QString contentFile(const QString &id) const = 0;
+
+    // Upload.Storage in the hooks' payload: where the upload is, in tusd's form for this
+    // kind of store ("Type" and the store's own fields).
+    virtual QJsonObject hookStorage(const QString &id) const = 0;
 
     // For the cleanup pass: an upload it must leave alone although it is due (the file
     // store: one of its files is a symlink).

@@ -31,13 +31,8 @@ bool isFieldValue(const QByteArray &value)
 }
 } // namespace
 
-QJsonObject hookPayload(HookType type, const UploadInfo &upload, const HookRequest &request, const HookUploadPaths &paths)
+QJsonObject hookPayload(HookType type, const UploadInfo &upload, const HookRequest &request, const QJsonObject &storage)
 {
-    QJsonObject storage{{QStringLiteral("Type"), QStringLiteral("filestore")}};
-    if (!paths.data.isEmpty())
-        storage.insert(QStringLiteral("Path"), paths.data);
-    if (!paths.info.isEmpty())
-        storage.insert(QStringLiteral("InfoPath"), paths.info);
     QJsonObject uploadJson{{QStringLiteral("ID"), upload.id},
                            {QStringLiteral("Size"), upload.sizeIsDeferred ? QJsonValue(0) : QJsonValue(upload.size)},
                            {QStringLiteral("SizeIsDeferred"), upload.sizeIsDeferred},

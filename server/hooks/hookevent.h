@@ -19,13 +19,8 @@
 
 namespace qtus {
 
-struct HookUploadPaths
-{
-    QString data;            // the data file
-    QString info;            // the .info file
-};
-
-QJsonObject hookPayload(HookType type, const UploadInfo &upload, const HookRequest &request, const HookUploadPaths &paths);
+// storage: the upload's Upload.Storage object, as its store describes it (UploadStore::hookStorage).
+QJsonObject hookPayload(HookType type, const UploadInfo &upload, const HookRequest &request, const QJsonObject &storage);
 
 struct HookResponse
 {

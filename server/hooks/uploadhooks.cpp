@@ -87,12 +87,8 @@ HookRequest UploadHooks::shaped(const HookRequest &raw) const
 
 QByteArray UploadHooks::payload(HookType type, const UploadInfo &upload, const HookRequest &request) const
 {
-    HookUploadPaths paths;
-    if (!m_settings.directoryOfUploads.isEmpty()) {
-        paths.data = m_settings.directoryOfUploads + QLatin1Char('/') + upload.id;
-        paths.info = paths.data + QStringLiteral(".info");
-    }
-    return QJsonDocument(hookPayload(type, upload, request, paths)).toJson(QJsonDocument::Compact);
+    const QJsonObject storage = m_store ? m_store->hookStorage(upload.id) : QJsonObject();
+    return QJsonDocument(hookPayload(type, upload, request, storage)).toJson(QJsonDocument::Compact);
 }
 
 void UploadHooks::decide(HookType type, const UploadInfo &upload, const HookRequest &request, QObject *context,

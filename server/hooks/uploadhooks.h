@@ -16,6 +16,7 @@
 #include "servermetrics.h"
 #include "tusmessage.h"
 #include "uploadevents.h"
+#include "uploadstore.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -39,7 +40,6 @@ struct HookSettings
     QSet<HookType> enabled;                // --hooks-enabled-events; empty: all seven
     QByteArrayList forwardHeaders;         // --hooks-forward-headers; empty: all but Cookie
     Duration progressInterval = std::chrono::seconds(1);
-    QString directoryOfUploads;            // for the payload's Storage paths
     bool behindProxy = false;              // RemoteAddr from X-Forwarded-For / Forwarded
 };
 
@@ -74,6 +74,8 @@ public:
     void notify(HookType type, const UploadInfo &upload, const HookRequest &request) override;
 
     void setMetrics(ServerMetrics *metrics) { m_metrics = metrics; }
+    // Where the payload's Upload.Storage comes from; set before serving. None: an empty object.
+    void setStore(const UploadStore *store) { m_store = store; }
     int running() const;
     int queued() const;
     int pending() const { return m_pending; }  // post-* events not yet delivered (retries included)
@@ -96,6 +98,7 @@ private:
     const HookSettings m_settings;
     std::unique_ptr<HookTransport> m_transport;
     ServerMetrics *m_metrics = nullptr;
+    const UploadStore *m_store = nullptr;
     int m_pending = 0;
     quint64 m_dropped = 0;
     QHash<QString, QElapsedTimer> m_lastProgress;  // post-receive throttle, by upload

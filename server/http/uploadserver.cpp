@@ -30,7 +30,6 @@ HookSettings hookSettings(const ServerConfig &config)
     for (const QString &name : config.hooksForwardHeaders)
         h.forwardHeaders << name.toLatin1();
     h.progressInterval = config.hooksProgressInterval;
-    h.directoryOfUploads = QDir(config.dir).absolutePath();
     h.behindProxy = config.behindProxy;
     return h;
 }
@@ -56,6 +55,7 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
       m_hooks(hookSettings(config))
 {
     m_hooks.setMetrics(&m_metrics);
+    m_hooks.setStore(&m_store);
     // The handler tells the hooks what happens, and waits for the blocking ones it has.
     QSet<HookType> blocking;
     for (const HookType type : {HookType::PreCreate, HookType::PreFinish, HookType::PreTerminate}) {

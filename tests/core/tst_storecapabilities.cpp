@@ -50,6 +50,7 @@ public:
         return m_inner.appendUpload(writer, partId, length);
     }
     QString contentFile(const QString &id) const override { return m_inner.contentFile(id); }
+    QJsonObject hookStorage(const QString &id) const override { return m_inner.hookStorage(id); }
 
 private:
     FileUploadStore &m_inner;
