@@ -180,6 +180,8 @@ QString AdminStatusBar::describeReport(const CleanupReport &report)
         text += tr("; %1 in flight, left for the next pass").arg(report.skippedInFlight);
     if (report.interrupted)
         text += tr(" (interrupted)");
+    if (report.leaseElsewhere)
+        text = tr("skipped, another server was running a pass");
     if (report.errors > 0) {
         text += report.errors == 1 ? tr("; 1 error") : tr("; %1 errors").arg(report.errors);
         if (!report.errorMessages.isEmpty())

@@ -184,6 +184,15 @@ QString setHooksForwardHeaders(ServerConfig &c, const QString &v)
     return {};
 }
 
+// The form only; whether Redis answers is checked when the server starts.
+QString setRedis(ServerConfig &c, const QString &v)
+{
+    if (!v.startsWith(QLatin1String("redis://")) && !v.startsWith(QLatin1String("unix:/")))
+        return QStringLiteral("expected redis://host:port/db or unix:/path/to/socket");
+    c.redis = v;
+    return {};
+}
+
 QString setAdminListen(ServerConfig &c, const QString &v)
 {
     const qsizetype colon = v.lastIndexOf(QLatin1Char(':'));
@@ -290,6 +299,10 @@ const OptionSpec table[] = {
      K::Text, nullptr, Both, Anywhere, [](ServerConfig &c, const QString &v) { return setPath(c.tlsCert, v); }},
     {"tls-key", 0, "path", "The PEM private key (RSA or EC, unencrypted) of --tls-cert.", K::Text, nullptr, Both, Anywhere,
      [](ServerConfig &c, const QString &v) { return setPath(c.tlsKey, v); }},
+    {"redis", 0, "url", "Keep upload locks in this Redis (redis://host:port/db or unix:/path/to/socket?db=N), so several servers can serve one store (docs/scale-out.md); unset: locks in this process.",
+     K::Text, nullptr, Both, Anywhere, setRedis},
+    {"redis-lock-ttl", 0, "duration", "How long the upload locks of a server that died outlive it; a live server renews its locks every third of this.",
+     K::Duration, "30s", Both, Anywhere, [](ServerConfig &c, const QString &v) { return setDuration(c.redisLockTtl, v, false); }},
     {"log-format", 0, "text|json", "'text': a timestamp and a level on every line; 'json': one JSON object per line.", K::Text, "text", Both, Anywhere,
      [](ServerConfig &c, const QString &v) { return setChoice(c.logFormat, v, {{"text", LogFormat::Text}, {"json", LogFormat::Json}}); }},
     {"log-level", 0, "level", "error, warning, info or debug.", K::Text, "info", Both, Anywhere, setLogLevel},

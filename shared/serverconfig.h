@@ -59,6 +59,9 @@ struct ServerConfig
     // HTTPS: both or neither (the parser checks); empty: plain HTTP.
     QString tlsCert;                               // PEM, a chain: the server's certificate first
     QString tlsKey;                                // PEM, RSA or EC, unencrypted
+    // Several servers: upload locks in this Redis (empty: in this process only)
+    QString redis;                                 // redis://host:port/db or unix:/path?db=N
+    Duration redisLockTtl = std::chrono::seconds(30);  // a crashed server's locks go after this
     // Logs
     LogFormat logFormat = LogFormat::Text;
     LogLevel logLevel = LogLevel::Info;

@@ -353,6 +353,8 @@ TusResponse AdminServer::terminate(const QString &id)
     if (!m_server.store().find(id))
         return error(404, QStringLiteral("upload not found"));
     UploadLock lock = m_server.locks().tryLock(id);
+    if (lock.isUnavailable())
+        return error(503, QStringLiteral("upload locks unavailable, try again"));
     if (!lock.isHeld())
         return error(423, QStringLiteral("a request is writing this upload"));
     const StoreStatus status = m_server.store().remove(id, nullptr, RemovalReason::Terminated);

@@ -96,6 +96,7 @@ QJsonObject cleanupReportToJson(const CleanupReport &r)
         {QStringLiteral("errorMessages"), QJsonArray::fromStringList(r.errorMessages)},
         {QStringLiteral("skippedInFlight"), r.skippedInFlight},
         {QStringLiteral("interrupted"), r.interrupted},
+        {QStringLiteral("leaseElsewhere"), r.leaseElsewhere},
     };
 }
 
@@ -112,6 +113,7 @@ CleanupReport cleanupReportFromJson(const QJsonObject &o)
         r.errorMessages << m.toString();
     r.skippedInFlight = o.value(QLatin1String("skippedInFlight")).toInt();
     r.interrupted = o.value(QLatin1String("interrupted")).toBool();
+    r.leaseElsewhere = o.value(QLatin1String("leaseElsewhere")).toBool();
     return r;
 }
 

@@ -44,6 +44,20 @@ CleanupReport CleanupPass::run(const QDateTime &startedAt, const std::atomic_boo
     m_report = CleanupReport();
     m_now = m_clock.now();
     m_report.startedAt = startedAt.isValid() ? startedAt : m_now;
+    UploadLock lease;
+    if (m_locks.isShared()) {
+        lease = m_locks.tryLock(QString::fromLatin1(UploadLocker::cleanupLease));
+        if (!lease.isHeld()) {
+            if (lease.isUnavailable()) {
+                fail(QStringLiteral("cleanup pass not run: the upload locks cannot be reached"));
+            } else {
+                m_report.leaseElsewhere = true;
+                qCInfo(lcCleanup) << "cleanup pass skipped: another server is running one";
+            }
+            m_report.duration = Duration(elapsed.elapsed());
+            return m_report;
+        }
+    }
 
     // The store's strays are looked for first, then the index is listed (filestraysweep.h
     // says why this order).

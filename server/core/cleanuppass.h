@@ -41,6 +41,7 @@ struct CleanupReport
     QStringList errorMessages;  // the first few, for the log and the admin window
     int skippedInFlight = 0;    // due, but a request held the upload's lock; the next pass retries
     bool interrupted = false;   // ended early (CleanupScheduler::interruptPass)
+    bool leaseElsewhere = false;  // not run: another server sharing the locks was running a pass
 };
 
 class CleanupPass final

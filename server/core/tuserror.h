@@ -45,7 +45,8 @@ enum class TusError {
     HookRefused,
     HookUnavailable,
     UploadExists,
-    ExtensionUnsupported,  // a header of an extension the store cannot do (uploadstore.h)
+    ExtensionUnsupported,
+    LockUnavailable,       // the shared upload locks (Redis) cannot be reached  // a header of an extension the store cannot do (uploadstore.h)
     // HTTP framing, answered by the streaming intake before a request reaches the handler
     RequestLineTooLong,
     HeaderTooLarge,

@@ -162,7 +162,7 @@ bool TusHandler::isFinalConcatenation(const TusRequest &head)
 UploadLock TusHandler::lockUpload(const QString &id)
 {
     UploadLock lock = m_locks.tryLock(id);
-    if (!lock.isHeld() && m_locks.requestRelease(id))
+    if (!lock.isHeld() && !lock.isUnavailable() && m_locks.requestRelease(id))
         lock = m_locks.tryLock(id);
     return lock;
 }
@@ -411,7 +411,7 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
     racePoint(RacePoint::PatchBeforeLock, id);
     UploadLock lock = lockUpload(id);
     if (!lock.isHeld())
-        return fail(TusError::Locked);
+        return fail(lockFailure(lock));
     // Another writer may have committed between the check above and the lock.
     if (const auto locked = m_store.find(id); !locked || locked->offset != info.offset)
         return fail(locked ? TusError::OffsetMismatch : TusError::NotFound);

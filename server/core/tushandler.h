@@ -139,6 +139,11 @@ private:
                                  const HookApproval *approval);
     // Takes id's lock; a holder stalled mid-body is asked to let go first (UploadLocks).
     UploadLock lockUpload(const QString &id);
+    // Why a lock was not had: another request holds it (423), or the locks cannot be asked (503).
+    static TusError lockFailure(const UploadLock &lock)
+    {
+        return lock.isUnavailable() ? TusError::LockUnavailable : TusError::Locked;
+    }
     const QByteArrayList &allowedMethods(Target target) const;
     std::optional<TusError> checkVersion(const TusRequest &request) const;
     std::optional<TusError> findLive(const QString &id, UploadInfo *info) const;

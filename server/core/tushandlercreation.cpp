@@ -120,6 +120,10 @@ BodyDecision TusHandler::startCreation(const TusRequest &head, qint64 contentLen
         return decision;
     }
     UploadLock lock = m_locks.tryLock(info.id);  // nobody else knows the id yet
+    if (!lock.isHeld()) {  // the shared locks are unreachable: answered without Location, so it goes
+        m_store.remove(info.id, nullptr, RemovalReason::Removed);
+        return fail(lockFailure(lock));
+    }
     const StoreStatus opened = m_store.openWriter(std::move(lock), m_maxSize, &decision.body.writer);
     if (opened != StoreStatus::Ok)
         return fail(storeError(opened));
@@ -165,7 +169,7 @@ TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &
             return errorResponse(TusError::UploadTooLarge);
         UploadLock lock = m_locks.tryLock(id);  // parts are named once (parseUploadConcat)
         if (!lock.isHeld())
-            return errorResponse(TusError::Locked);
+            return errorResponse(lockFailure(lock));
         partLocks.push_back(std::move(lock));
         info.size += part->size;
         lengths << part->size;
@@ -177,8 +181,13 @@ TusResponse TusHandler::createFinal(const TusRequest &head, const UploadConcat &
     if (const StoreStatus created = m_store.create(info, idChoice); created != StoreStatus::Ok)
         return errorResponse(storeError(created));
     if (info.size > 0) {
+        UploadLock lock = m_locks.tryLock(info.id);
+        if (!lock.isHeld()) {
+            m_store.remove(info.id, nullptr, RemovalReason::Removed);
+            return errorResponse(lockFailure(lock));
+        }
         UploadWriter writer;
-        StoreStatus status = m_store.openWriter(m_locks.tryLock(info.id), m_maxSize, &writer);
+        StoreStatus status = m_store.openWriter(std::move(lock), m_maxSize, &writer);
         for (int i = 0; status == StoreStatus::Ok && i < concat.partIds.size(); ++i) {
             if (i > 0)
                 racePoint(RacePoint::ConcatBetweenParts, concat.partIds[i]);

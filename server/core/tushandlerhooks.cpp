@@ -94,7 +94,7 @@ TusResponse TusHandler::terminate(const TusRequest &request, const QString &id, 
         return errorResponse(TusError::HookUnavailable);  // fail closed: only the hook may allow it
     UploadLock lock = lockUpload(id);
     if (!lock.isHeld())
-        return errorResponse(TusError::Locked);  // rule T1: never while another request writes
+        return errorResponse(lockFailure(lock));  // rule T1: never while another request writes
     const StoreStatus status = m_store.remove(id);
     if (status != StoreStatus::Ok)
         return errorResponse(storeError(status));
@@ -118,7 +118,7 @@ void TusHandler::stopUpload(const QString &id)
     }
     // A request writing it is made to let go, whether it stalls or not.
     UploadLock lock = m_locks.tryLock(id);
-    if (!lock.isHeld() && m_locks.requestRelease(id, UploadLocker::Release::Now))
+    if (!lock.isHeld() && !lock.isUnavailable() && m_locks.requestRelease(id, UploadLocker::Release::Now))
         lock = m_locks.tryLock(id);
     if (!lock.isHeld())
         return;  // a commit on a worker holds it: it sees the mark when it is done and ends here

@@ -5,7 +5,7 @@
 namespace qtus {
 
 UploadLock::UploadLock(UploadLock &&other) noexcept
-    : m_locks(std::exchange(other.m_locks, nullptr)), m_id(std::move(other.m_id))
+    : m_locks(std::exchange(other.m_locks, nullptr)), m_id(std::move(other.m_id)), m_unavailable(other.m_unavailable)
 {
 }
 
@@ -15,6 +15,7 @@ UploadLock &UploadLock::operator=(UploadLock &&other) noexcept
         release();
         m_locks = std::exchange(other.m_locks, nullptr);
         m_id = std::move(other.m_id);
+        m_unavailable = other.m_unavailable;
     }
     return *this;
 }

@@ -42,6 +42,9 @@ public:
     ~UploadLock();
 
     bool isHeld() const { return m_locks != nullptr; }
+    // Not held because the locks could not be asked (a shared lock service is unreachable),
+    // not because another request holds it: the request fails with 503, not 423.
+    bool isUnavailable() const { return m_unavailable; }
     const QString &id() const { return m_id; }
     void release();
     // letGo runs (on context's thread, while context lives) when another request for the
@@ -55,6 +58,7 @@ private:
     UploadLock(UploadLocker *locks, const QString &id) : m_locks(locks), m_id(id) {}
     UploadLocker *m_locks = nullptr;
     QString m_id;
+    bool m_unavailable = false;
 };
 
 // What a lock on uploads offers: take one without waiting, test, count, and ask the holder
@@ -75,10 +79,21 @@ public:
     virtual bool requestRelease(const QString &id, Release how = Release::IfStalled) = 0;
     // Cheap: whether a holder may let go when asked (HEAD asks only then).
     virtual bool hasReleaseHandlers() const = 0;
+    // Shared by several servers: the cleanup pass then takes the lock named cleanupLease
+    // first, so one pass runs at a time across them (a lease: renewed while the pass runs,
+    // gone with a crashed holder).
+    virtual bool isShared() const { return false; }
+    static constexpr char cleanupLease[] = "cleanup-pass";  // never an upload id (uploadid.h)
 
 protected:
     friend class UploadLock;
     UploadLock makeLock(const QString &id) { return UploadLock(this, id); }
+    static UploadLock unavailableLock()
+    {
+        UploadLock lock;
+        lock.m_unavailable = true;
+        return lock;
+    }
     virtual void unlock(const QString &id) = 0;
     virtual void setReleaseHandler(const QString &id, QObject *context, std::function<void(bool)> letGo) = 0;
 };

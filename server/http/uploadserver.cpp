@@ -43,15 +43,29 @@ CleanupPolicy cleanupPolicy(const ServerConfig &config)
     policy.orphanGrace = config.orphanGrace;
     return policy;
 }
+std::unique_ptr<UploadLocker> makeLocks(const ServerConfig &config, RedisUploadLocks **redis)
+{
+    if (config.redis.isEmpty())
+        return std::make_unique<UploadLocks>();
+    QString why;
+    RedisLockSettings settings;
+    // The option's form was checked when it was read; parse() says what else is wrong at start().
+    settings.address = RedisAddress::parse(config.redis, &why).value_or(RedisAddress());
+    settings.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(config.redisLockTtl);
+    auto locks = std::make_unique<RedisUploadLocks>(settings);
+    *redis = locks.get();
+    return locks;
+}
 } // namespace
 
 UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObject *parent)
     : QObject(parent),
       m_config(config),
       m_clock(clock ? *clock : m_systemClock),
+      m_locks(makeLocks(config, &m_redisLocks)),
       m_store(config.dir, config.fsync, config.expireAfter, m_clock),
-      m_handler(config, m_store, m_locks, m_clock),
-      m_scheduler(m_store, m_locks, m_clock, cleanupPolicy(config)),
+      m_handler(config, m_store, *m_locks, m_clock),
+      m_scheduler(m_store, *m_locks, m_clock, cleanupPolicy(config)),
       m_hooks(hookSettings(config))
 {
     m_hooks.setMetrics(&m_metrics);
@@ -96,7 +110,12 @@ bool UploadServer::start(QString *error)
     }
     if (!m_directoryLock.acquire(m_config.dir, error))
         return false;
-    if (!m_store.open(error)) {
+    if (m_redisLocks && !RedisAddress::parse(m_config.redis, error)) {
+        *error = QStringLiteral("--redis: %1").arg(*error);
+        m_directoryLock.release();
+        return false;
+    }
+    if (!m_store.open(error) || (m_redisLocks && !m_redisLocks->start(error))) {
         m_directoryLock.release();
         return false;
     }
@@ -149,7 +168,7 @@ void UploadServer::stopGracefully()
     elapsed->start();
     const qint64 timeoutMs = m_config.shutdownTimeout.count();
     connect(poll, &QTimer::timeout, this, [this, poll, elapsed, timeoutMs] {
-        const int inFlight = m_locks.count() + m_storage.inFlight() + m_assembly.inFlight();
+        const int inFlight = m_locks->count() + m_storage.inFlight() + m_assembly.inFlight();
         if (inFlight > 0 && elapsed->elapsed() < timeoutMs && m_listener)
             return;
         if (inFlight > 0)

@@ -13,6 +13,7 @@
 #include "servermetrics.h"
 #include "tushandler.h"
 #include "uploadhooks.h"
+#include "redisuploadlocks.h"
 #include "uploadlocks.h"
 
 #include <QObject>
@@ -55,7 +56,7 @@ public:
     const Clock &clock() const { return m_clock; }
     // The file store: the only one so far (uploadstore.h is the seam the parts use).
     FileUploadStore &store() { return m_store; }
-    UploadLocker &locks() { return m_locks; }
+    UploadLocker &locks() { return *m_locks; }
     TusHandler &handler() { return m_handler; }
     CleanupScheduler &scheduler() { return m_scheduler; }
     UploadHooks &hooks() { return m_hooks; }
@@ -74,7 +75,8 @@ private:
     SystemClock m_systemClock;
     const Clock &m_clock;
     ServerMetrics m_metrics;
-    UploadLocks m_locks;
+    RedisUploadLocks *m_redisLocks = nullptr;  // m_locks when it is Redis's (before it: makeLocks sets it)
+    std::unique_ptr<UploadLocker> m_locks;  // UploadLocks, or RedisUploadLocks with --redis
     FileUploadStore m_store;
     TusHandler m_handler;
     CleanupScheduler m_scheduler;
