@@ -186,18 +186,9 @@ StoreStatus FileUploadStore::commit(UploadWriter &writer, UploadInfo *after)
     if (writer.systemError() != 0)  // why clients get 507/500: the one line an operator needs
         qCWarning(lcStore).noquote() << "writing upload" << writer.id() << "failed after" << writer.written()
                                      << "bytes of the request:" << strerror(writer.systemError());
-    // The bytes this request leaves in the upload: those write() accepted (on a full disk,
-    // the ones before the failure, rule P7), or none when they are discarded below. The
-    // offset never passes them, whatever a failed write left in the file.
-    qint64 kept = writer.m_discard ? writer.startOffset() : writer.startOffset() + writer.written();
-    if (writer.m_hash && (result != StoreStatus::Ok || !writer.m_bodyComplete
-                          || writer.m_hash->result() != writer.m_expectedDigest)) {
-        // Rule K2: a body that fails its checksum (or cannot be verified because it did
-        // not all arrive) is discarded; the offset goes back to where the request began.
-        kept = writer.startOffset();
-        if (result == StoreStatus::Ok)
-            result = StoreStatus::ChecksumMismatch;
-    }
+    // The bytes this request leaves in the upload (UploadWriter::bytesToKeep). The offset
+    // never passes them, whatever a failed write left in the file.
+    qint64 kept = writer.startOffset() + writer.bytesToKeep(&result);
     struct stat st;
     if (::fstat(writer.m_fd, &st) == 0 && st.st_size > kept && ::ftruncate(writer.m_fd, kept) != 0)
         qCWarning(lcStore) << "cannot discard bytes past" << kept << "of" << writer.id() << strerror(errno);

@@ -160,4 +160,25 @@ void UploadWriter::expectChecksum(QCryptographicHash::Algorithm algorithm, const
     m_expectedDigest = digest;
 }
 
+UploadWriter UploadWriter::onFile(UploadLock lock, int fd, qint64 startOffset, qint64 limit)
+{
+    UploadWriter w;
+    w.m_lock = std::move(lock);
+    w.m_fd = fd;
+    w.m_startOffset = startOffset;
+    w.m_limit = limit;
+    return w;
+}
+
+qint64 UploadWriter::bytesToKeep(StoreStatus *result) const
+{
+    *result = m_status;
+    if (m_hash && (m_status != StoreStatus::Ok || !m_bodyComplete || m_hash->result() != m_expectedDigest)) {
+        if (*result == StoreStatus::Ok)
+            *result = StoreStatus::ChecksumMismatch;
+        return 0;
+    }
+    return m_discard ? 0 : m_written;
+}
+
 } // namespace qtus

@@ -80,6 +80,22 @@ public:
     // and is discarded at commit.
     void markBodyComplete() { m_bodyComplete = true; }
 
+    // --- For stores (uploadstore.h) ---
+    // A writer appending to fd (opened for writing, at the position the body starts) for the
+    // upload whose offset is startOffset; limit: how many bytes it accepts (-1: no bound).
+    static UploadWriter onFile(UploadLock lock, int fd, qint64 startOffset, qint64 limit);
+    int fileDescriptor() const { return m_fd; }
+    // At commit: how many of this request's bytes stay (the rules every store keeps: a
+    // discarded body none; one that fails or cannot prove its checksum none, K2; else what
+    // write() accepted, P7), and the request's outcome.
+    qint64 bytesToKeep(StoreStatus *result) const;
+    // Closes the file and lets go of the upload's lock: the commit is done.
+    void finish()
+    {
+        close();
+        m_lock.release();
+    }
+
 private:
     friend class FileUploadStore;
     void close();
