@@ -144,6 +144,8 @@ memstore device bytes = $bytes
 bluestore block size = $bytes
 bluestore block create = true
 osd memory target = 1073741824
+# no crc of each whole object radosgw writes (bluestore keeps checksums of its own)
+osd skip data digest = true
 # rgw-cluster.py places the OSD in the CRUSH map before it starts
 osd crush update on start = false
 osd class update on start = false
