@@ -42,8 +42,20 @@ stop() {  # stop DIR [--purge]: by the pid file
     rm -rf -- "$dir"
 }
 
+on_exit() {
+    local rc=$? log=$dir/redis.log
+    trap - EXIT
+    if [ "$rc" -ne 0 ]; then
+        echo "redis.sh: start failed; last lines of $log:" >&2
+        tail -n 15 "$log" >&2 2>/dev/null || true
+        stop "$dir"
+        echo "redis.sh: stopped it; the log stays in $dir" >&2
+    fi
+    exit "$rc"
+}
+
 start() {
-    dir=$1    # global: the EXIT trap needs it after start has returned
+    dir=$1    # global, for on_exit
     local port=$2 timeout=${REDIS_TIMEOUT:-20} c deadline
     [[ $port =~ ^[0-9]+$ ]] || usage
     for c in redis-server redis-cli; do
@@ -55,14 +67,12 @@ start() {
     touch "$dir/.qtus-redis"                        # stop --purge removes only such a DIR
     local log=$dir/redis.log
 
-    trap 'rc=$?; trap - EXIT; if [ "$rc" -ne 0 ]; then
-            echo "redis.sh: start failed; last lines of $log:" >&2
-            tail -n 15 "$log" >&2 2>/dev/null || true
-            stop "$dir"; echo "redis.sh: stopped it; the log stays in $dir" >&2
-          fi; exit "$rc"' EXIT
+    trap on_exit EXIT
     trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP
 
-    # --dir: where a stray SAVE or BGREWRITEAOF would write, never the caller's directory
+    # --dir: where a stray SAVE or BGREWRITEAOF would write, never the caller's directory.
+    # Its own errors before it forks and the log after both go to $log, appended.
+    # shellcheck disable=SC2094
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
         --daemonize yes --pidfile "$dir/redis.pid" --unixsocket "$dir/redis.sock" \
         --unixsocketperm 700 --dir "$dir" --logfile "$log" </dev/null >>"$log" 2>&1 ||

@@ -58,9 +58,11 @@ def join(conf, osd_uuid, mon_pid, timeout):
 
     deadline = time.monotonic() + timeout
     while True:
-        cluster = rados.Rados(conffile=conf, name="client.admin")
+        # connect's own timeout does not bound the wait for a monitor that never answers
+        cluster = rados.Rados(conffile=conf, name="client.admin",
+                              conf={"client_mount_timeout": "2"})
         try:
-            cluster.connect(timeout=2)
+            cluster.connect()
             break
         except rados.Error as e:
             cluster.shutdown()

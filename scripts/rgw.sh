@@ -47,8 +47,22 @@ stop() {  # stop DIR [--purge]: by the pid files, one at a time and users first:
     rm -rf -- "$dir"
 }
 
+on_exit() {
+    local rc=$?
+    trap - EXIT
+    if [ "$rc" -ne 0 ]; then
+        echo "rgw.sh: start failed at: $step; last lines of $steplog:" >&2
+        tail -n 25 "$steplog" >&2 2>/dev/null || true
+        stop "$dir"   # then the helpers; the python one is no job of this shell
+        # shellcheck disable=SC2046 # one word per pid
+        kill $(jobs -p) ${helper_pid:+"$helper_pid"} 2>/dev/null || true
+        echo "rgw.sh: stopped what had started; the logs stay in $dir/log" >&2
+    fi
+    exit "$rc"
+}
+
 start() {
-    dir=$1 port=$2 helper_pid=    # globals: the EXIT trap needs them after start has returned
+    dir=$1 port=$2 helper_pid=    # globals, for on_exit
     [[ $port =~ ^[0-9]+$ ]] || usage
     local mon_port=${RGW_MON_PORT:-$((port + 1))} store=${OBJECTSTORE:-memstore}
     local bytes=${RGW_STORE_BYTES:-4294967296} bucket=${RGW_BUCKET:-qtus} timeout=${RGW_TIMEOUT:-60}
@@ -68,13 +82,7 @@ start() {
 
     # on any failure: say where, show the log of that step, leave nothing running
     step="set-up" steplog=$log
-    trap 'rc=$?; trap - EXIT; if [ "$rc" -ne 0 ]; then
-            echo "rgw.sh: start failed at: $step; last lines of $steplog:" >&2
-            tail -n 25 "$steplog" >&2 2>/dev/null || true
-            stop "$dir"   # then the helpers; the python one is no job of this shell
-            kill $(jobs -p) ${helper_pid:-} 2>/dev/null || true
-            echo "rgw.sh: stopped what had started; the logs stay in $dir/log" >&2
-          fi; exit "$rc"' EXIT
+    trap on_exit EXIT
     trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP
     say() {
         step=$1 steplog=${2:-$log}
