@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# A throw-away single-node Ceph RGW (S3) for tests and benchmarks, run as the current user with
+# every file under DIR: one monitor, one OSD (memstore: objects in its RAM), one radosgw.
+#   scripts/rgw.sh start DIR PORT      S3 on 127.0.0.1:PORT, the monitor on RGW_MON_PORT
+#                                      (PORT+1); prints DIR/env once a bucket round trip works
+#   scripts/rgw.sh stop DIR [--purge]
+# Knobs: OBJECTSTORE=memstore|bluestore (a sparse file DIR/osd.0/block), RGW_STORE_BYTES (the
+# OSD's size, 4 GiB), RGW_BUCKET (qtus), RGW_TIMEOUT (seconds for each wait, 60).
+# Needs Debian 12's ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl.
+set -euo pipefail
+
+here=$(dirname "$(realpath "$0")")
+die() { echo "rgw.sh: $*" >&2; exit 1; }
+usage() { echo "usage: $0 start DIR PORT | stop DIR [--purge]" >&2; exit 2; }
+
+# a zombie counts as gone: an orphaned daemon may never be reaped in a container. No fork here:
+# stop polls it.
+alive() {
+    local st
+    { read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
+    st=${st##*) } && st=${st%% *} && [ "$st" != Z ] && [ "$st" != X ]
+}
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop() {  # stop DIR [--purge]: by the pid files, one at a time and users first: a radosgw
+    # whose OSD is gone hangs in its shutdown, an OSD whose monitor is gone waits 5 s for it
+    local dir=$1 purge=${2:-} name pf pid deadline
+    for name in rgw osd.0 mon.a; do
+        pf=$dir/run/$name.pid
+        [ -f "$pf" ] || continue
+        pid=$(<"$pf")
+        # only a process whose command line names this DIR's ceph.conf is ours to end
+        if [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" &&
+            tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/ceph.conf"; then
+            kill -TERM "$pid" 2>/dev/null || true
+            deadline=$((SECONDS + 10))
+            while alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.02; done
+            if alive "$pid"; then
+                echo "rgw.sh: $name (pid $pid) ignored SIGTERM for 10 s; SIGKILL" >&2
+                kill -KILL "$pid" 2>/dev/null || true
+            fi
+        fi
+        rm -f "$pf"
+    done
+    [ "$purge" = --purge ] && [ -e "$dir" ] || return 0
+    [ -f "$dir/.qtus-rgw" ] || die "$dir was not made by rgw.sh start; not removing it"
+    rm -rf -- "$dir"
+}
+
+on_exit() {
+    local rc=$?
+    trap - EXIT
+    if [ "$rc" -ne 0 ]; then
+        echo "rgw.sh: start failed at: $step; last lines of $steplog:" >&2
+        tail -n 25 "$steplog" >&2 2>/dev/null || true
+        stop "$dir"   # then the helpers; the python one is no job of this shell
+        # shellcheck disable=SC2046 # one word per pid
+        kill $(jobs -p) ${helper_pid:+"$helper_pid"} 2>/dev/null || true
+        echo "rgw.sh: stopped what had started; the logs stay in $dir/log" >&2
+    fi
+    exit "$rc"
+}
+
+start() {
+    dir=$1 port=$2 helper_pid=    # globals, for on_exit
+    [[ $port =~ ^[0-9]+$ ]] || usage
+    local mon_port=${RGW_MON_PORT:-$((port + 1))} store=${OBJECTSTORE:-memstore}
+    local bytes=${RGW_STORE_BYTES:-4294967296} bucket=${RGW_BUCKET:-qtus} timeout=${RGW_TIMEOUT:-60}
+    local region=us-east-1 p c
+    [[ $mon_port =~ ^[0-9]+$ ]] || usage
+    case $store in memstore | bluestore) ;; *) die "OBJECTSTORE must be memstore or bluestore" ;; esac
+    for c in ceph-mon ceph-osd radosgw radosgw-admin monmaptool uuidgen curl /usr/bin/python3; do
+        command -v "$c" >/dev/null || die "$c not found: QTUS_TEST_DEPS=1 scripts/install-deps.sh"
+    done
+    # radosgw takes 9 s to report that its port is taken
+    for p in "$port" "$mon_port"; do port_taken "$p" && die "127.0.0.1:$p is already in use"; done
+    [ ! -e "$dir" ] || [ -z "$(ls -A -- "$dir")" ] || die "$dir exists and is not empty"
+    mkdir -p "$dir"/{mon.a,osd.0,log,run,tmp}
+    touch "$dir/.qtus-rgw"                          # stop --purge removes only such a DIR
+    local conf=$dir/ceph.conf log=$dir/log/start.log
+    : >"$log"
+
+    # on any failure: say where, show the log of that step, leave nothing running
+    step="set-up" steplog=$log
+    trap on_exit EXIT
+    trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP
+    say() {
+        step=$1 steplog=${2:-$log}
+        printf '%(%T)T.%s %s\n' "${EPOCHREALTIME%.*}" "${EPOCHREALTIME: -6:3}" "$step" >>"$log"
+    }
+    # run NAME CMD...: a daemon in the foreground of a background job, so its pid is known at
+    # once (ceph's own daemonizing writes its pid file a while after it has returned)
+    run() {
+        local name=$1; shift
+        "$@" -c "$conf" -f </dev/null >>"$dir/log/$name.out" 2>&1 &
+        echo $! >"$dir/run/$name.pid"
+    }
+    # wait_for CMD...: poll CMD; fail as soon as a started daemon is gone, or after $timeout s
+    wait_for() {
+        local deadline=$((SECONDS + timeout)) pf name
+        until "$@" >>"$log" 2>&1; do
+            for pf in "$dir"/run/*.pid; do
+                alive "$(<"$pf")" && continue
+                name=$(basename "$pf" .pid) steplog=$dir/log/$name.out
+                [ -s "$steplog" ] || steplog=$dir/log/$name.log
+                die "$name exited"
+            done
+            [ "$SECONDS" -lt "$deadline" ] || die "timed out after ${timeout}s"
+            sleep 0.1
+        done
+    }
+    jobs_done() { local p; for p; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
+
+    say "configuration"
+    local fsid osd_uuid ak sk
+    fsid=$(uuidgen) osd_uuid=$(uuidgen)
+    read -r ak sk < <(/usr/bin/python3 "$here/rgw-cluster.py" keys "$dir/keyring") || true
+    [ -n "$sk" ] || die "could not make the keys (/usr/bin/python3 $here/rgw-cluster.py)"
+    cat >"$conf" <<EOF
+[global]
+fsid = $fsid
+mon host = v2:127.0.0.1:$mon_port
+public addr = 127.0.0.1
+ms bind msgr1 = false
+keyring = $dir/keyring
+log file = $dir/log/\$name.log
+admin socket = $dir/run/\$name.asok
+run dir = $dir/run
+crash dir = $dir/tmp
+tmp dir = $dir/tmp
+auth allow insecure global id reclaim = false
+# a client whose op waits for a PG with no OSD up would look again only at its tick, 5 s later
+objecter tick interval = 0.2
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg autoscale mode = off
+osd crush chooseleaf type = 0
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+# a nearly full disk must not keep a test cluster from starting
+mon data avail crit = 1
+mon data avail warn = 2
+[mon]
+mon data = $dir/\$name
+# one monitor has nothing to batch: the default (1 s a map change) makes a start take 13 s
+paxos propose interval = 0.01
+paxos min wait = 0.01
+[osd]
+osd data = $dir/\$name
+osd objectstore = $store
+memstore device bytes = $bytes
+bluestore block size = $bytes
+bluestore block create = true
+osd memory target = 1073741824
+# no crc of each whole object radosgw writes (bluestore keeps checksums of its own)
+osd skip data digest = true
+# rgw-cluster.py places the OSD in the CRUSH map before it starts
+osd crush update on start = false
+osd class update on start = false
+[client.admin]
+# radosgw-admin and rgw-cluster.py give up instead of hanging when the OSD is gone
+rados osd op timeout = 30
+rados mon op timeout = 30
+[client]
+log file = $dir/log/client.log
+admin socket = $dir/run/\$name.\$pid.asok
+[client.rgw]
+log file = $dir/log/rgw.log
+rgw frontends = beast endpoint=127.0.0.1:$port
+rgw thread pool size = 64
+# the data of a deleted object waits for the garbage collector, by default 2 h at least: in a
+# memstore OSD that is RAM, and repeated 256 MiB benchmark runs would fill its 4 GiB
+rgw gc obj min wait = 0
+rgw gc processor period = 5
+EOF
+    # both stores are made before any daemon runs; the OSD's needs no monitor. The monitor's
+    # takes every key of the keyring, with its caps, into the cluster.
+    ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$osd_uuid" --no-mon-config >>"$log" 2>&1 &
+    local osd_mkfs=$!
+    monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$mon_port]" "$dir/monmap" >>"$log" 2>&1
+    ceph-mon -c "$conf" -i a --mkfs --monmap "$dir/monmap" >>"$log" 2>&1
+    wait "$osd_mkfs"
+    # an unknown objectstore name silently becomes bluestore
+    [ "$(<"$dir/osd.0/type")" = "$store" ] || die "the OSD is $(<"$dir/osd.0/type"), not $store"
+
+    say "monitor" "$dir/log/mon.a.log"
+    run mon.a ceph-mon -i a
+    local helper line
+    exec {helper}< <(/usr/bin/python3 "$here/rgw-cluster.py" join "$conf" "$osd_uuid" \
+        "$(<"$dir/run/mon.a.pid")" "$timeout" 2>>"$log")
+    helper_pid=$!
+    read -r -t "$timeout" -u "$helper" line || true
+    [ "$line" = osd ] || { steplog=$log; die "could not put the OSD into the cluster map"; }
+
+    say "OSD ($store), radosgw on 127.0.0.1:$port, S3 user" "$dir/log/osd.0.log"
+    # each would first ask the (busy) monitor for its configuration, and it is all in the file
+    # ("no mon config" there does not count: it takes the command line)
+    run osd.0 ceph-osd -i 0 --no-mon-config
+    run rgw radosgw -n client.rgw --no-mon-config
+    # radosgw-admin and radosgw may both make the default zone: the loser of that race takes
+    # the winner's ("we raced with another ... creation")
+    radosgw-admin -c "$conf" --no-mon-config user create --uid=qtus --display-name=qtus \
+        --access-key="$ak" --secret-key="$sk" >>"$log" 2>&1 &
+    local user=$!
+    wait_for jobs_done "$helper_pid" "$user"
+    steplog=$log
+    wait "$helper_pid" || die "could not make the pools"
+    exec {helper}<&-
+    wait "$user" || die "radosgw-admin user create failed"
+    steplog=$dir/log/rgw.log
+    wait_for curl -sf -o /dev/null "http://127.0.0.1:$port/"
+
+    say "bucket $bucket and a round trip"
+    # curl 7.88 signs no payload hash, and RGW then refuses the signature: name one
+    local s3=(curl -sS -f --aws-sigv4 "aws:amz:$region:s3" --user "$ak:$sk"
+        -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
+    local url=http://127.0.0.1:$port/$bucket probe=rgw-sh-probe-$RANDOM
+    "${s3[@]}" -X PUT "$url" >>"$log" 2>&1
+    "${s3[@]}" -X PUT --data-binary "$probe" "$url/$probe" >>"$log" 2>&1
+    [ "$("${s3[@]}" "$url/$probe" 2>>"$log")" = "$probe" ] || die "GET did not return what PUT stored"
+    "${s3[@]}" -X DELETE "$url/$probe" >>"$log" 2>&1
+
+    # plain NAME=value lines: for sh, systemd's EnvironmentFile and python alike
+    printf '%s\n' "QTUS_S3_ENDPOINT=http://127.0.0.1:$port" "QTUS_S3_BUCKET=$bucket" \
+        "QTUS_S3_REGION=$region" "AWS_ACCESS_KEY_ID=$ak" "AWS_SECRET_ACCESS_KEY=$sk" >"$dir/env.tmp"
+    mv "$dir/env.tmp" "$dir/env"
+    say "ready"
+    echo "$dir/env"
+}
+
+[ $# -ge 2 ] || usage
+dir=$(realpath -m -- "$2")
+case $1 in
+    start) [ $# -eq 3 ] || usage; start "$dir" "$3" ;;
+    stop) [ $# -eq 2 ] || [ "${3:-}" = --purge ] || usage; stop "$dir" "${3:-}" ;;
+    *) usage ;;
+esac
