@@ -36,6 +36,8 @@ public:
 
     QByteArray answer;
     bool closeAfterAnswer = false;
+    bool keepBodies = true;  // false: bodies are counted in `discarded`, and bodies[] gets empty ones
+    qint64 discarded = 0;
     QList<QByteArray> heads;
     QList<QByteArray> bodies;
     int disconnects = 0;
@@ -56,29 +58,61 @@ private:
     {
         m_in += socket->readAll();
         for (;;) {
+            if (m_bodyLeft > 0) {  // a body counted, not kept
+                const qint64 n = qMin<qint64>(m_bodyLeft, m_in.size());
+                m_bodyLeft -= n;
+                discarded += n;
+                m_in.remove(0, n);
+                if (m_bodyLeft > 0)
+                    return;
+                bodies.append(QByteArray());
+                respond(socket);
+                continue;
+            }
             const qsizetype end = m_in.indexOf("\r\n\r\n");
             if (end < 0)
                 return;
-            const QByteArray head = m_in.left(end);
-            heads.append(head);
+            heads.append(m_in.left(end));
             const qint64 length = header(int(heads.size() - 1), "content-length").toLongLong();
+            if (!keepBodies && length > 0) {
+                m_in.remove(0, end + 4);
+                m_bodyLeft = length;
+                continue;
+            }
             if (m_in.size() < end + 4 + length) {
                 heads.removeLast();
                 return;
             }
             bodies.append(m_in.mid(end + 4, length));
             m_in.remove(0, end + 4 + length);
-            if (!answer.isEmpty()) {
-                socket->write(answer);
-                if (closeAfterAnswer)
-                    socket->disconnectFromHost();
-            }
+            respond(socket);
         }
     }
 
+    void respond(QTcpSocket *socket)
+    {
+        if (answer.isEmpty())
+            return;
+        socket->write(answer);
+        if (closeAfterAnswer)
+            socket->disconnectFromHost();
+    }
+
+    qint64 m_bodyLeft = 0;
     QByteArray m_in;
     QPointer<QTcpSocket> m_socket;
 };
+
+qint64 statusKiB(const char *field)
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n'))
+        if (line.startsWith(field))
+            return line.mid(qstrlen(field)).trimmed().split(' ').value(0).toLongLong();
+    return -1;
+}
 
 S3Config configFor(const QUrl &endpoint)
 {
@@ -103,6 +137,7 @@ class tst_S3Wire : public QObject
     Q_OBJECT
 private slots:
     void uploadPartOnTheWire();
+    void largePartIsStreamedFromTheFile();
     void smallBodiesAreSigned();
     void oversizedAnswerIsRefused();
     void longErrorKeepsItsCode();
@@ -144,6 +179,40 @@ void tst_S3Wire::uploadPartOnTheWire()
              authorization.constData());
     QVERIFY(!server.heads[0].contains("SECRET"));
     QCOMPARE(server.bodies[0], QByteArray("23456"));
+}
+
+// What the process holds while a part much larger than QNAM's buffers goes out: the part
+// must come from the file piece by piece, never be read whole (which a sequential
+// QIODevice would make QNAM do).
+void tst_S3Wire::largePartIsStreamedFromTheFile()
+{
+    constexpr qint64 MiB = 1024 * 1024;
+    constexpr qint64 partSize = 96 * MiB;
+    QTemporaryFile file;
+    QVERIFY(file.open());
+    const QByteArray block(MiB, 'p');
+    for (qint64 at = 0; at < partSize; at += MiB)
+        QCOMPARE(file.write(block), MiB);
+    QVERIFY(file.flush());
+    CannedServer server;
+    server.keepBodies = false;
+    server.answer = answerWith("200 OK", QByteArray(), "ETag: \"big\"\r\n");
+    S3Client client(configFor(server.url()));
+
+    // The peak RSS from here on (writing 5 to clear_refs resets VmHWM).
+    QFile clearRefs(QStringLiteral("/proc/self/clear_refs"));
+    QVERIFY(clearRefs.open(QIODevice::WriteOnly) && clearRefs.write("5") == 1);
+    clearRefs.close();
+    const qint64 before = statusKiB("VmRSS:");
+    std::optional<S3Result<QByteArray>> result;
+    client.uploadPart(QStringLiteral("big"), QStringLiteral("u"), 1, file.fileName(), 0, partSize, this,
+                      [&](const S3Result<QByteArray> &r) { result = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(result, 60000);
+    QVERIFY(result->ok());
+    QCOMPARE(server.discarded, partSize);
+    const qint64 grewMiB = (statusKiB("VmHWM:") - before) / 1024;
+    qInfo("a %lld MiB part: the peak RSS grew by %lld MiB", partSize / MiB, grewMiB);
+    QVERIFY2(grewMiB < 24, qPrintable(QStringLiteral("%1 MiB").arg(grewMiB)));
 }
 
 void tst_S3Wire::smallBodiesAreSigned()
