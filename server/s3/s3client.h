@@ -27,7 +27,6 @@
 
 #include <QNetworkAccessManager>
 #include <QObject>
-#include <QPointer>
 
 #include <functional>
 
@@ -65,7 +64,8 @@ public:
     // part but the last must be at least 5 MiB (else EntityTooSmall at completion).
     void uploadPart(const QString &key, const QString &uploadId, int partNumber, const QString &path,
                     qint64 offset, qint64 length, QObject *context, Callback<QByteArray> done);
-    // Part partNumber is the bytes `range` of the object sourceKey (same bucket).
+    // Part partNumber is the bytes `range` of the object sourceKey (same bucket), or all of
+    // it. S3 wants both ends of the range (last >= 0).
     void uploadPartCopy(const QString &key, const QString &uploadId, int partNumber, const QString &sourceKey,
                         std::optional<S3ByteRange> range, QObject *context, Callback<QByteArray> done);
     // Every part uploaded so far (all pages; S3 allows 10,000 parts).
@@ -79,7 +79,7 @@ public:
                               int maxUploads, QObject *context, Callback<S3UploadPage> done);
 
     // Objects. putObject is for small bodies (an upload's .info), held in memory; the value is
-    // the ETag.
+    // the ETag. An empty content type is sent as application/octet-stream.
     void putObject(const QString &key, const QByteArray &body, const QByteArray &contentType, QObject *context,
                    Callback<QByteArray> done);
     void headObject(const QString &key, QObject *context, Callback<S3ObjectInfo> done);

@@ -62,6 +62,12 @@ QByteArray number(qint64 value)
     return QByteArray::number(value);
 }
 
+// QNAM puts a Content-Type of its own on a POST without one, after we signed none.
+QByteArray contentTypeOr(const QByteArray &contentType)
+{
+    return contentType.isEmpty() ? octetStream : contentType;
+}
+
 } // namespace
 
 void S3Client::createBucket(QObject *context, Callback<std::monostate> done)
@@ -73,7 +79,7 @@ void S3Client::createBucket(QObject *context, Callback<std::monostate> done)
 void S3Client::createMultipartUpload(const QString &key, const QByteArray &contentType, QObject *context,
                                      Callback<QString> done)
 {
-    exchange({"POST", key, {{"uploads", ""}}, {{"content-type", contentType}}, {}, nullptr}, context,
+    exchange({"POST", key, {{"uploads", ""}}, {{"content-type", contentTypeOr(contentType)}}, {}, nullptr}, context,
              [done = std::move(done)](const auto &error, const Answer &answer) {
                  done(parsed<QString>(error, answer, s3xml::parseInitiateMultipartUpload));
              });
@@ -103,7 +109,7 @@ void S3Client::uploadPartCopy(const QString &key, const QString &uploadId, int p
 {
     Call call{"PUT", key, {{"partNumber", number(partNumber)}, {"uploadId", uploadId.toUtf8()}},
               {{"x-amz-copy-source", sigv4::objectPath(m_config.bucket, sourceKey)}}, {}, nullptr};
-    if (range)  // S3 wants both ends here
+    if (range)
         call.headers.append({"x-amz-copy-source-range", range->headerValue()});
     exchange(std::move(call), context, [done = std::move(done)](const auto &error, const Answer &answer) {
         done(parsed<QByteArray>(error, answer, s3xml::parseCopyPartResult));
@@ -121,9 +127,8 @@ void S3Client::listPartsFrom(const QString &key, const QString &uploadId, int ma
     Call call{"GET", key, {{"uploadId", uploadId.toUtf8()}, {"max-parts", "1000"}}, {}, {}, nullptr};
     if (marker > 0)
         call.query.append({"part-number-marker", number(marker)});
-    QPointer<QObject> guard(context);
     exchange(std::move(call), context,
-             [this, key, uploadId, marker, soFar = std::move(soFar), guard, context, done = std::move(done)](
+             [this, key, uploadId, marker, soFar = std::move(soFar), context, done = std::move(done)](
                  const auto &error, const Answer &answer) mutable {
                  auto page = parsed<s3xml::PartsPage>(error, answer, s3xml::parseListParts);
                  if (!page.ok())
@@ -174,7 +179,7 @@ void S3Client::listMultipartUploads(const QString &prefix, const QString &keyMar
 void S3Client::putObject(const QString &key, const QByteArray &body, const QByteArray &contentType,
                          QObject *context, Callback<QByteArray> done)
 {
-    exchange({"PUT", key, {}, {{"content-type", contentType}}, body, nullptr}, context,
+    exchange({"PUT", key, {}, {{"content-type", contentTypeOr(contentType)}}, body, nullptr}, context,
              [done = std::move(done)](const auto &error, const Answer &answer) { done(etagHeader(error, answer)); });
 }
 

@@ -139,6 +139,7 @@ private slots:
     void uploadPartOnTheWire();
     void largePartIsStreamedFromTheFile();
     void smallBodiesAreSigned();
+    void emptyContentTypeIsOctetStream();
     void oversizedAnswerIsRefused();
     void longErrorKeepsItsCode();
     void errorUnder200IsAnError();
@@ -230,6 +231,22 @@ void tst_S3Wire::smallBodiesAreSigned()
              QByteArray("44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"));
     QCOMPARE(server.header(0, "content-type"), QByteArray("application/json"));
     QCOMPARE(server.bodies[0], QByteArray("{}"));
+}
+
+void tst_S3Wire::emptyContentTypeIsOctetStream()
+{
+    CannedServer server;
+    server.answer = answerWith("200 OK", "<InitiateMultipartUploadResult><UploadId>u</UploadId></InitiateMultipartUploadResult>");
+    S3Client client(configFor(server.url()));
+    std::optional<S3Result<QString>> result;
+    client.createMultipartUpload(QStringLiteral("k"), QByteArray(), this, [&](const S3Result<QString> &r) { result = r; });
+    QTRY_VERIFY(result);
+    QVERIFY(result->ok());
+    QCOMPARE(result->value, QStringLiteral("u"));
+    QCOMPARE(server.heads[0].left(server.heads[0].indexOf('\r')), QByteArray("POST /bucket/k?uploads= HTTP/1.1"));
+    // Signed and sent the same: a POST without one would get QNAM's form-urlencoded, unsigned.
+    QCOMPARE(server.header(0, "content-type"), QByteArray("application/octet-stream"));
+    QVERIFY(server.header(0, "authorization").contains("SignedHeaders=content-type;host;"));
 }
 
 void tst_S3Wire::oversizedAnswerIsRefused()
