@@ -114,65 +114,9 @@ start() {
     say "configuration"
     local fsid osd_uuid ak sk
     fsid=$(uuidgen) osd_uuid=$(uuidgen)
-    read -r ak sk < <(/usr/bin/python3 "$here/rgw-cluster.py" keys "$dir/keyring") || true
-    [ -n "$sk" ] || die "could not make the keys (/usr/bin/python3 $here/rgw-cluster.py)"
-    cat >"$conf" <<EOF
-[global]
-fsid = $fsid
-mon host = v2:127.0.0.1:$mon_port
-public addr = 127.0.0.1
-ms bind msgr1 = false
-keyring = $dir/keyring
-log file = $dir/log/\$name.log
-admin socket = $dir/run/\$name.asok
-run dir = $dir/run
-crash dir = $dir/tmp
-tmp dir = $dir/tmp
-auth allow insecure global id reclaim = false
-# a client whose op waits for a PG with no OSD up would look again only at its tick, 5 s later
-objecter tick interval = 0.2
-osd pool default size = 1
-osd pool default min size = 1
-osd pool default pg autoscale mode = off
-osd crush chooseleaf type = 0
-mon allow pool size one = true
-mon warn on pool no redundancy = false
-# a nearly full disk must not keep a test cluster from starting
-mon data avail crit = 1
-mon data avail warn = 2
-[mon]
-mon data = $dir/\$name
-# one monitor has nothing to batch: the default (1 s a map change) makes a start take 13 s
-paxos propose interval = 0.01
-paxos min wait = 0.01
-[osd]
-osd data = $dir/\$name
-osd objectstore = $store
-memstore device bytes = $bytes
-bluestore block size = $bytes
-bluestore block create = true
-osd memory target = 1073741824
-# no crc of each whole object radosgw writes (bluestore keeps checksums of its own)
-osd skip data digest = true
-# rgw-cluster.py places the OSD in the CRUSH map before it starts
-osd crush update on start = false
-osd class update on start = false
-[client.admin]
-# radosgw-admin and rgw-cluster.py give up instead of hanging when the OSD is gone
-rados osd op timeout = 30
-rados mon op timeout = 30
-[client]
-log file = $dir/log/client.log
-admin socket = $dir/run/\$name.\$pid.asok
-[client.rgw]
-log file = $dir/log/rgw.log
-rgw frontends = beast endpoint=127.0.0.1:$port
-rgw thread pool size = 64
-# the data of a deleted object waits for the garbage collector, by default 2 h at least: in a
-# memstore OSD that is RAM, and repeated 256 MiB benchmark runs would fill its 4 GiB
-rgw gc obj min wait = 0
-rgw gc processor period = 5
-EOF
+    read -r ak sk < <(/usr/bin/python3 "$here/rgw-cluster.py" files "$dir" "$port" "$mon_port" \
+        "$store" "$bytes" "$fsid") || true
+    [ -n "$sk" ] || die "could not write ceph.conf and the keys (/usr/bin/python3 $here/rgw-cluster.py)"
     # both stores are made before any daemon runs; the OSD's needs no monitor. The monitor's
     # takes every key of the keyring, with its caps, into the cluster.
     ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$osd_uuid" --no-mon-config >>"$log" 2>&1 &
