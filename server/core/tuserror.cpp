@@ -44,6 +44,7 @@ TusErrorDescription describe(TusError error)
     case TusError::HookRefused: return {403, "upload refused"};
     case TusError::HookUnavailable: return {503, "upload cannot be accepted right now"};
     case TusError::UploadExists: return {409, "an upload with this id exists"};
+    case TusError::StorageUnavailable: return {503, "storage unreachable, try again"};
     case TusError::LockUnavailable: return {503, "upload locks unavailable, try again"};
     case TusError::ExtensionUnsupported: return {400, "this server's storage does not support that extension"};
     case TusError::RequestLineTooLong: return {414, "request line too long"};

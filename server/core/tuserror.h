@@ -46,7 +46,8 @@ enum class TusError {
     HookUnavailable,
     UploadExists,
     ExtensionUnsupported,
-    LockUnavailable,       // the shared upload locks (Redis) cannot be reached  // a header of an extension the store cannot do (uploadstore.h)
+    LockUnavailable,
+    StorageUnavailable,    // a remote store (S3) cannot be reached       // the shared upload locks (Redis) cannot be reached  // a header of an extension the store cannot do (uploadstore.h)
     // HTTP framing, answered by the streaming intake before a request reaches the handler
     RequestLineTooLong,
     HeaderTooLarge,

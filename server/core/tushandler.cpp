@@ -194,12 +194,12 @@ std::optional<TusError> TusHandler::checkVersion(const TusRequest &request) cons
 
 std::optional<TusError> TusHandler::findLive(const QString &id, UploadInfo *info) const
 {
-    const auto found = m_store.find(id);
-    if (!found)
-        return TusError::NotFound;  // rules H3, P5
-    if (found->stateAt(m_clock.now(), m_expireAfter) == SessionState::Expired)
+    UploadInfo found;
+    if (const StoreStatus status = m_store.lookup(id, &found); status != StoreStatus::Ok)
+        return storeError(status);  // rules H3, P5: NotFound
+    if (found.stateAt(m_clock.now(), m_expireAfter) == SessionState::Expired)
         return TusError::Gone;  // rule E3: known to have expired, even before cleanup ran
-    *info = *found;
+    *info = found;
     return std::nullopt;
 }
 

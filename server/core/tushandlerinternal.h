@@ -15,6 +15,7 @@ inline TusError storeError(StoreStatus status)
     case StoreStatus::Full: return TusError::StorageFull;
     case StoreStatus::ChecksumMismatch: return TusError::ChecksumMismatch;
     case StoreStatus::Exists: return TusError::UploadExists;
+    case StoreStatus::Unavailable: return TusError::StorageUnavailable;
     case StoreStatus::Ok:
     case StoreStatus::IoError: break;
     }

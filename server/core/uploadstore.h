@@ -71,6 +71,15 @@ public:
     virtual Duration expireAfter() const = 0;
 
     virtual std::optional<UploadInfo> find(const QString &id) const = 0;
+    // find() that tells "no such upload" (NotFound) from "cannot tell now" (Unavailable).
+    virtual StoreStatus lookup(const QString &id, UploadInfo *info) const
+    {
+        const auto found = find(id);
+        if (!found)
+            return StoreStatus::NotFound;
+        *info = *found;
+        return StoreStatus::Ok;
+    }
     virtual QList<UploadInfo> sessions() const = 0;
     // Every upload's id, without copying their descriptions (the cleanup pass walks these).
     virtual QStringList uploadIds() const = 0;

@@ -38,6 +38,7 @@ enum class StoreStatus {
     IoError,
     ChecksumMismatch,  // the body did not match Upload-Checksum; it was discarded
     Exists,            // an upload with this id exists (an id a hook chose)
+    Unavailable,       // the storage cannot be reached now (a remote store): try again
 };
 
 class UploadWriter

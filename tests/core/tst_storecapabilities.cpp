@@ -5,6 +5,7 @@
 // reports fewer capabilities.
 #include "fileuploadstore.h"
 #include "tushandler.h"
+#include "tusrequest.h"
 #include "uploadlocks.h"
 
 #include <QTemporaryDir>
@@ -59,14 +60,7 @@ private:
 
 TusRequest request(const QByteArray &method, const QByteArray &path, const QByteArrayList &headers)
 {
-    TusRequest r;
-    r.method = method;
-    r.path = path;
-    r.headers.append(std::pair<QByteArray, QByteArray>("Host", "localhost"));
-    r.headers.append(std::pair<QByteArray, QByteArray>("Tus-Resumable", "1.0.0"));
-    for (const QByteArray &line : headers)
-        r.headers.append(std::pair<QByteArray, QByteArray>(line.left(line.indexOf(':')).trimmed(), line.mid(line.indexOf(':') + 1).trimmed()));
-    return r;
+    return test::tusRequest(method, path, headers);
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include "fileuploadstore.h"
 #include "redisuploadlocks.h"
 #include "tushandler.h"
+#include "tusrequest.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -212,14 +213,7 @@ private slots:
         TusHandler handler(config, store, *locks, clock);
         const auto send = [&](const QByteArray &method, const QByteArray &path, const QByteArrayList &headers,
                               const QByteArray &body = {}) {
-            TusRequest r;
-            r.method = method;
-            r.path = path;
-            r.body = body;
-            r.headers = {{"Host", "localhost"}, {"Tus-Resumable", "1.0.0"}};
-            for (const QByteArray &h : headers)
-                r.headers.append({h.left(h.indexOf(':')), h.mid(h.indexOf(':') + 2)});
-            return handler.handle(r);
+            return handler.handle(tusRequest(method, path, headers, body));
         };
         const TusResponse created = send("POST", "/files/", {"Upload-Length: 6"});
         QCOMPARE(created.status, 201);

@@ -1,0 +1,213 @@
+// S3UploadStore under the real TusHandler against a real Ceph RGW (the ctest fixture):
+// bytes through the tail object into 5 MiB parts and a completed object identical to what
+// was sent; a second store on the same bucket (another node) seeing the same offsets;
+// deferred length; termination removing every object; the extensions the store can serve;
+// an unreachable S3 answering 503 with nothing lost.
+#include "s3testenv.h"
+#include "s3uploadstore.h"
+#include "tushandler.h"
+#include "tusrequest.h"
+#include "uploadlocks.h"
+
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace qtus;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr qint64 MiB = 1024 * 1024;
+
+QByteArray randomBytes(qint64 size)
+{
+    QByteArray bytes(size, Qt::Uninitialized);
+    QRandomGenerator generator{quint32(size)};
+    generator.fillRange(reinterpret_cast<quint32 *>(bytes.data()), size / 4);
+    return bytes;
+}
+
+// One server: a store on the bucket and a handler in front of it.
+struct Node
+{
+    Node(const S3Config &s3, const QString &prefix, const QString &staging, const Clock &clock)
+    {
+        S3StoreSettings settings;
+        settings.s3 = s3;
+        settings.prefix = prefix;
+        settings.stagingDirectory = staging;
+        settings.expireAfter = 1h;
+        store = std::make_unique<S3UploadStore>(settings, clock);
+        ServerConfig config;
+        config.dir = staging;
+        config.expireAfter = 1h;
+        handler = std::make_unique<TusHandler>(config, *store, locks, clock);
+    }
+    TusResponse send(const QByteArray &method, const QByteArray &path, const QByteArrayList &headers,
+                     const QByteArray &body = {})
+    {
+        return handler->handle(test::tusRequest(method, path, headers, body));
+    }
+    TusResponse patch(const QByteArray &path, qint64 offset, const QByteArray &body)
+    {
+        return send("PATCH", path, {"Upload-Offset: " + QByteArray::number(offset), "Content-Type: application/offset+octet-stream"}, body);
+    }
+    UploadLocks locks;
+    std::unique_ptr<S3UploadStore> store;
+    std::unique_ptr<TusHandler> handler;
+};
+
+QByteArray pathOf(const TusResponse &created)
+{
+    const QByteArray location = created.header("Location");
+    return location.mid(location.indexOf("/files/"));
+}
+
+} // namespace
+
+class TestS3Store : public QObject
+{
+    Q_OBJECT
+
+private:
+    S3Config m_s3;
+    QString m_prefix;
+    QTemporaryDir m_staging;
+    ManualClock m_clock;
+
+    std::unique_ptr<Node> node(const S3Config &s3)
+    {
+        auto n = std::make_unique<Node>(s3, m_prefix, m_staging.path(), m_clock);
+        QString error;
+        if (!n->store->open(&error))
+            qWarning() << error;
+        return n;
+    }
+    QByteArray objectBytes(const QString &key)
+    {
+        S3Session session(m_s3);
+        const auto got = session.getSmallObject(key, 64 * MiB);
+        return got.ok() ? got.value : QByteArray("<missing>");
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QString problem;
+        const auto config = s3test::configForTests(&problem);
+        QVERIFY2(config, qPrintable(problem));
+        m_s3 = *config;
+        m_prefix = QStringLiteral("s3store-%1/").arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+        m_clock.set(QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC));
+    }
+
+    void bytesBecomePartsAndTheObjectIsWhatWasSent()
+    {
+        auto a = node(m_s3);
+        const QByteArray content = randomBytes(13 * MiB + 123);
+        const TusResponse created = a->send("POST", "/files/", {"Upload-Length: " + QByteArray::number(content.size())});
+        QCOMPARE(created.status, 201);
+        const QByteArray path = pathOf(created);
+        const QString id = QString::fromLatin1(path.mid(7));
+
+        // 3 MiB: short of a part, so a tail object holds it.
+        QCOMPARE(a->patch(path, 0, content.left(3 * MiB)).status, 204);
+        QCOMPARE(a->send("HEAD", path, {}).header("Upload-Offset"), QByteArray::number(3 * MiB));
+        // 4 MiB more: tail + body = 7 MiB, one part; no tail left.
+        QCOMPARE(a->patch(path, 3 * MiB, content.mid(3 * MiB, 4 * MiB)).status, 204);
+        // Another node reads the same state from S3.
+        auto b = node(m_s3);
+        QCOMPARE(b->send("HEAD", path, {}).header("Upload-Offset"), QByteArray::number(7 * MiB));
+        // The rest through the other node, in two requests; the last completes the upload.
+        QCOMPARE(b->patch(path, 7 * MiB, content.mid(7 * MiB, 2 * MiB)).status, 204);
+        const TusResponse last = b->patch(path, 9 * MiB, content.mid(9 * MiB));
+        QCOMPARE(last.status, 204);
+        QCOMPARE(last.header("Upload-Offset"), QByteArray::number(content.size()));
+        QCOMPARE(a->send("HEAD", path, {}).header("Upload-Offset"), QByteArray::number(content.size()));
+        QVERIFY(a->store->find(id)->completedAt.isValid());
+        QVERIFY(objectBytes(a->store->objectKey(id)) == content);
+        QDir staging(m_staging.path());
+        QCOMPARE(staging.entryList(QDir::Files), QStringList());  // nothing left on the local disk
+    }
+
+    void anOffsetMismatchStoresNothing()
+    {
+        auto a = node(m_s3);
+        const TusResponse created = a->send("POST", "/files/", {"Upload-Length: 10"});
+        const QByteArray path = pathOf(created);
+        QCOMPARE(a->patch(path, 0, "abcd").status, 204);
+        QCOMPARE(a->patch(path, 2, "zz").status, 409);
+        QCOMPARE(a->patch(path, 4, "efghij").status, 204);
+        QCOMPARE(objectBytes(a->store->objectKey(QString::fromLatin1(path.mid(7)))), QByteArray("abcdefghij"));
+    }
+
+    void deferredLength()
+    {
+        auto a = node(m_s3);
+        const TusResponse created = a->send("POST", "/files/", {"Upload-Defer-Length: 1"});
+        QCOMPARE(created.status, 201);
+        const QByteArray path = pathOf(created);
+        QCOMPARE(a->patch(path, 0, "hello ").status, 204);
+        QCOMPARE(a->send("HEAD", path, {}).header("Upload-Defer-Length"), QByteArray("1"));
+        QCOMPARE(a->send("PATCH", path, {"Upload-Offset: 6", "Upload-Length: 11", "Content-Type: application/offset+octet-stream"},
+                         "world").status, 204);
+        QCOMPARE(objectBytes(a->store->objectKey(QString::fromLatin1(path.mid(7)))), QByteArray("hello world"));
+    }
+
+    void terminationRemovesEveryObject()
+    {
+        auto a = node(m_s3);
+        const TusResponse created = a->send("POST", "/files/", {"Upload-Length: 100"});
+        const QByteArray path = pathOf(created);
+        const QString id = QString::fromLatin1(path.mid(7));
+        QCOMPARE(a->patch(path, 0, "some bytes").status, 204);
+        QCOMPARE(a->send("DELETE", path, {}).status, 204);
+        QCOMPARE(a->send("HEAD", path, {}).status, 404);
+        QVERIFY(!a->store->uploadIds().contains(id));
+        S3Session session(m_s3);
+        const auto page = session.call<S3ObjectPage>([&](S3Client &c, S3Client::Callback<S3ObjectPage> done) {
+            c.listObjects(m_prefix + id, QString(), 10, nullptr, done);
+        });
+        QVERIFY(page.ok());
+        QCOMPARE(page.value.objects.size(), 0);  // no .info, no tail
+        const auto uploads = session.call<S3UploadPage>([&](S3Client &c, S3Client::Callback<S3UploadPage> done) {
+            c.listMultipartUploads(m_prefix + id, QString(), QString(), 10, nullptr, done);
+        });
+        QVERIFY(uploads.ok());
+        QCOMPARE(uploads.value.uploads.size(), 0);  // aborted
+    }
+
+    void extensionsAreWhatTheStoreServes()
+    {
+        auto a = node(m_s3);
+        QCOMPARE(a->send("OPTIONS", "/files/", {}).header("Tus-Extension"),
+                 QByteArray("creation,creation-with-upload,creation-defer-length,expiration,termination,checksum"));
+        QCOMPARE(a->store->hookStorage(QStringLiteral("0123456789abcdef0123456789abcdef")).value("Type").toString(),
+                 QStringLiteral("s3store"));
+    }
+
+    void unreachableS3Is503AndLosesNothing()
+    {
+        auto a = node(m_s3);
+        const TusResponse created = a->send("POST", "/files/", {"Upload-Length: 10"});
+        const QByteArray path = pathOf(created);
+        QCOMPARE(a->patch(path, 0, "12345").status, 204);
+
+        S3Config closed = m_s3;
+        closed.endpoint.setPort(1);  // nothing listens there
+        closed.transferTimeout = 2s;
+        Node down(closed, m_prefix, m_staging.path(), m_clock);
+        const TusResponse head = down.send("HEAD", path, {});
+        QCOMPARE(head.status, 503);
+        QCOMPARE(head.body, QByteArray("storage unreachable, try again\n"));
+        QCOMPARE(down.patch(path, 5, "67890").status, 503);
+        QCOMPARE(down.send("POST", "/files/", {"Upload-Length: 1"}).status, 503);
+        // Nothing the unreachable node was sent counts; the upload is where it was.
+        QCOMPARE(a->send("HEAD", path, {}).header("Upload-Offset"), QByteArray("5"));
+        QCOMPARE(a->patch(path, 5, "67890").status, 204);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestS3Store)
+#include "tst_s3store.moc"
