@@ -41,7 +41,7 @@ cmake -S "$repo_root" -B "$build_dir" -G Ninja \
     -DCMAKE_EXE_LINKER_FLAGS="$san_flags" \
     -DCMAKE_SHARED_LINKER_FLAGS="$san_flags" \
     -DCMAKE_MODULE_LINKER_FLAGS="$san_flags" \
-    -DQTUS_BUILD_GUI=ON -DQTUS_BUILD_TESTS=ON >/dev/null
+    -DQTUS_BUILD_GUI=ON -DQTUS_BUILD_TESTS=ON -DQTUS_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build_dir" -j "$jobs"
 build_time=$((SECONDS - t0))
 

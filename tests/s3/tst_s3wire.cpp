@@ -212,6 +212,12 @@ void tst_S3Wire::largePartIsStreamedFromTheFile()
     QVERIFY(result->ok());
     QCOMPARE(server.discarded, partSize);
     const qint64 grewMiB = (statusKiB("VmHWM:") - before) / 1024;
+#if defined(__SANITIZE_ADDRESS__)
+    // ASan keeps freed memory in its quarantine (256 MiB by default), so the peak grows by the
+    // bytes that passed through whatever the code does: only the uninstrumented build
+    // (make check, make mutants) can tell streaming from reading whole.
+    QSKIP("the peak RSS means nothing under AddressSanitizer; the Release build measures it");
+#endif
     qInfo("a %lld MiB part: the peak RSS grew by %lld MiB", partSize / MiB, grewMiB);
     QVERIFY2(grewMiB < 24, qPrintable(QStringLiteral("%1 MiB").arg(grewMiB)));
 }
