@@ -7,7 +7,7 @@ DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented mutants bench bench-admin bench-hooks bench-tls deb package-test packages clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented scale scale-instrumented mutants bench bench-admin bench-hooks bench-tls deb package-test packages clean
 
 deps:
 	@scripts/install-deps.sh
@@ -54,7 +54,7 @@ mutants: deps
 	@scripts/mutants.sh
 
 # the quick loop while developing (about 5 minutes): everything but fuzz and sanitize
-check: unit interop reliability
+check: unit interop reliability scale
 
 # every test: what CI runs; prints each stage's time. Every Qt Test suite and the interop
 # clients run once, on the build instrumented with ASan+UBSan+LSan (make sanitize); the
@@ -62,7 +62,7 @@ check: unit interop reliability
 # then the Debian packages (make package-test, from a Release build of the programs alone).
 # make check runs the same suites on the Release build.
 test:
-	@scripts/stages.sh sanitize reliability-instrumented fuzz-quick packages
+	@scripts/stages.sh sanitize reliability-instrumented scale-instrumented fuzz-quick packages
 
 # make package-test on build-deb/: the programs and man pages only, no test suites
 packages:
@@ -71,6 +71,14 @@ packages:
 # crash consistency and slowloris against the instrumented qtusd that make sanitize built
 reliability-instrumented: test-deps
 	scripts/reliability.sh build-asan/server/qtusd
+
+# two qtusd behind nginx on one Ceph RGW bucket and one Redis (docs/scale-out.md): racing
+# resumes, a node killed mid-PATCH, Redis restarted
+scale: test-deps build
+	tests/scale/two-nodes-test.sh $(BUILD_DIR)/server/qtusd
+
+scale-instrumented: test-deps
+	tests/scale/two-nodes-test.sh build-asan/server/qtusd
 
 # qtusd next to @tus/server on loopback; prints one table (see docs/performance.md)
 bench:

@@ -184,6 +184,16 @@ QString setHooksForwardHeaders(ServerConfig &c, const QString &v)
     return {};
 }
 
+QString setS3Endpoint(ServerConfig &c, const QString &v)
+{
+    const QUrl url(v, QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) || url.host().isEmpty()
+        || (!url.path().isEmpty() && url.path() != QLatin1String("/")))
+        return QStringLiteral("expected http(s)://host[:port]");
+    c.s3Endpoint = v;
+    return {};
+}
+
 // The form only; whether Redis answers is checked when the server starts.
 QString setRedis(ServerConfig &c, const QString &v)
 {
@@ -303,6 +313,18 @@ const OptionSpec table[] = {
      K::Text, nullptr, Both, Anywhere, setRedis},
     {"redis-lock-ttl", 0, "duration", "How long the upload locks of a server that died outlive it; a live server renews its locks every third of this.",
      K::Duration, "30s", Both, Anywhere, [](ServerConfig &c, const QString &v) { return setDuration(c.redisLockTtl, v, false); }},
+    {"s3-endpoint", 0, "url", "Keep uploads in S3 at this endpoint (http(s)://host[:port]), one multipart upload each; --dir then holds only bodies on their way there. Unset: uploads in --dir.",
+     K::Text, nullptr, Both, Anywhere, setS3Endpoint},
+    {"s3-bucket", 0, "name", "The bucket of --s3-endpoint.", K::Text, nullptr, Both, Anywhere,
+     [](ServerConfig &c, const QString &v) { c.s3Bucket = v; return QString(); }},
+    {"s3-prefix", 0, "prefix", "Put every key under this prefix (e.g. uploads/).", K::Text, nullptr, Both, Anywhere,
+     [](ServerConfig &c, const QString &v) { c.s3Prefix = v; return QString(); }},
+    {"s3-region", 0, "region", "The region in the requests' signatures.", K::Text, "us-east-1", Both, Anywhere,
+     [](ServerConfig &c, const QString &v) { c.s3Region = v; return QString(); }},
+    {"s3-path-style", 0, nullptr, "Address the bucket in the path (http://host/bucket/key), as Ceph RGW and MinIO want; else as a host name (AWS).",
+     K::Flag, "false", Both, Anywhere, [](ServerConfig &c, const QString &v) { return setFlag(c.s3PathStyle, v); }},
+    {"s3-credentials-file", 0, "path", "Read the S3 key pair from this file ([default] with aws_access_key_id and aws_secret_access_key); unset: from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
+     K::Text, nullptr, Both, Anywhere, [](ServerConfig &c, const QString &v) { return setPath(c.s3CredentialsFile, v); }},
     {"log-format", 0, "text|json", "'text': a timestamp and a level on every line; 'json': one JSON object per line.", K::Text, "text", Both, Anywhere,
      [](ServerConfig &c, const QString &v) { return setChoice(c.logFormat, v, {{"text", LogFormat::Text}, {"json", LogFormat::Json}}); }},
     {"log-level", 0, "level", "error, warning, info or debug.", K::Text, "info", Both, Anywhere, setLogLevel},

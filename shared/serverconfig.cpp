@@ -23,6 +23,10 @@ QString checkCombinations(const ServerConfig &c)
         return QStringLiteral("--cors-allow-credentials needs --cors-origins to list the origins: browsers refuse credentials with '*'");
     if (c.tlsCert.isEmpty() != c.tlsKey.isEmpty())
         return QStringLiteral("--tls-cert and --tls-key go together: give both or neither");
+    if (!c.s3Endpoint.isEmpty() && c.s3Bucket.isEmpty())
+        return QStringLiteral("--s3-endpoint needs --s3-bucket");
+    if (c.s3Endpoint.isEmpty() && (!c.s3Bucket.isEmpty() || !c.s3Prefix.isEmpty() || !c.s3CredentialsFile.isEmpty()))
+        return QStringLiteral("--s3-bucket, --s3-prefix and --s3-credentials-file need --s3-endpoint");
     return {};
 }
 

@@ -62,6 +62,13 @@ struct ServerConfig
     // Several servers: upload locks in this Redis (empty: in this process only)
     QString redis;                                 // redis://host:port/db or unix:/path?db=N
     Duration redisLockTtl = std::chrono::seconds(30);  // a crashed server's locks go after this
+    // Uploads in S3 instead of dir (dir then holds only bodies on their way there)
+    QString s3Endpoint;                            // http(s)://host[:port]; empty: the file store
+    QString s3Bucket;
+    QString s3Prefix;
+    QString s3Region = QStringLiteral("us-east-1");
+    bool s3PathStyle = false;                      // http://host/bucket/key (RGW, MinIO)
+    QString s3CredentialsFile;                     // empty: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
     // Logs
     LogFormat logFormat = LogFormat::Text;
     LogLevel logLevel = LogLevel::Info;

@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QProcessEnvironment>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -43,6 +44,44 @@ CleanupPolicy cleanupPolicy(const ServerConfig &config)
     policy.orphanGrace = config.orphanGrace;
     return policy;
 }
+std::unique_ptr<UploadStore> makeStore(const ServerConfig &config, const Clock &clock, FileUploadStore **file)
+{
+    if (config.s3Endpoint.isEmpty()) {
+        auto store = std::make_unique<FileUploadStore>(config.dir, config.fsync, config.expireAfter, clock);
+        *file = store.get();
+        return store;
+    }
+    S3StoreSettings settings;
+    settings.s3.endpoint = QUrl(config.s3Endpoint);
+    settings.s3.bucket = config.s3Bucket;
+    settings.s3.region = config.s3Region;
+    settings.s3.pathStyle = config.s3PathStyle;
+    settings.prefix = config.s3Prefix;
+    settings.stagingDirectory = QDir(config.dir).filePath(QStringLiteral("staging"));
+    settings.expireAfter = config.expireAfter;
+    // The credentials are checked at start() (s3Problem), which can fail with a reason.
+    QString why;
+    settings.s3.credentials = config.s3CredentialsFile.isEmpty()
+                                  ? credentialsFromEnvironment(QProcessEnvironment::systemEnvironment()).value_or(sigv4::Credentials{})
+                                  : credentialsFromFile(config.s3CredentialsFile, &why).value_or(sigv4::Credentials{});
+    return std::make_unique<S3UploadStore>(settings, clock);
+}
+
+QString s3Problem(const ServerConfig &config)
+{
+    if (config.s3Endpoint.isEmpty())
+        return {};
+    if (config.s3CredentialsFile.isEmpty()) {
+        if (!credentialsFromEnvironment(QProcessEnvironment::systemEnvironment()))
+            return QStringLiteral("--s3-endpoint needs credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --s3-credentials-file");
+        return {};
+    }
+    QString why;
+    if (!credentialsFromFile(config.s3CredentialsFile, &why))
+        return QStringLiteral("--s3-credentials-file: %1").arg(why);
+    return {};
+}
+
 std::unique_ptr<UploadLocker> makeLocks(const ServerConfig &config, RedisUploadLocks **redis)
 {
     if (config.redis.isEmpty())
@@ -61,15 +100,16 @@ std::unique_ptr<UploadLocker> makeLocks(const ServerConfig &config, RedisUploadL
 UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObject *parent)
     : QObject(parent),
       m_config(config),
+      m_s3Problem(s3Problem(config)),
       m_clock(clock ? *clock : m_systemClock),
       m_locks(makeLocks(config, &m_redisLocks)),
-      m_store(config.dir, config.fsync, config.expireAfter, m_clock),
-      m_handler(config, m_store, *m_locks, m_clock),
-      m_scheduler(m_store, *m_locks, m_clock, cleanupPolicy(config)),
+      m_store(makeStore(config, m_clock, &m_fileStore)),
+      m_handler(config, *m_store, *m_locks, m_clock),
+      m_scheduler(*m_store, *m_locks, m_clock, cleanupPolicy(config)),
       m_hooks(hookSettings(config))
 {
     m_hooks.setMetrics(&m_metrics);
-    m_hooks.setStore(&m_store);
+    m_hooks.setStore(m_store.get());
     // The handler tells the hooks what happens, and waits for the blocking ones it has.
     QSet<HookType> blocking;
     for (const HookType type : {HookType::PreCreate, HookType::PreFinish, HookType::PreTerminate}) {
@@ -80,9 +120,9 @@ UploadServer::UploadServer(const ServerConfig &config, const Clock *clock, QObje
     connect(&m_hooks, &UploadHooks::stopRequested, this, [this](const QString &id) { m_handler.stopUpload(id); });
     // Upload events for the metrics. Direct: the counters are atomic, and removals by the
     // cleanup pass arrive from its worker.
-    connect(&m_store, &UploadStore::uploadCreated, this, [this] { m_metrics.countUploadCreated(); }, Qt::DirectConnection);
-    connect(&m_store, &UploadStore::uploadCompleted, this, [this] { m_metrics.countUploadFinished(); }, Qt::DirectConnection);
-    connect(&m_store, &UploadStore::uploadRemoved, this, [this](const QString &, RemovalReason reason) {
+    connect(m_store.get(), &UploadStore::uploadCreated, this, [this] { m_metrics.countUploadCreated(); }, Qt::DirectConnection);
+    connect(m_store.get(), &UploadStore::uploadCompleted, this, [this] { m_metrics.countUploadFinished(); }, Qt::DirectConnection);
+    connect(m_store.get(), &UploadStore::uploadRemoved, this, [this](const QString &, RemovalReason reason) {
         if (reason == RemovalReason::Terminated)
             m_metrics.countUploadTerminated();
         else if (reason == RemovalReason::Expired)
@@ -115,7 +155,12 @@ bool UploadServer::start(QString *error)
         m_directoryLock.release();
         return false;
     }
-    if (!m_store.open(error) || (m_redisLocks && !m_redisLocks->start(error))) {
+    if (!m_s3Problem.isEmpty()) {
+        *error = m_s3Problem;
+        m_directoryLock.release();
+        return false;
+    }
+    if (!m_store->open(error) || (m_redisLocks && !m_redisLocks->start(error))) {
         m_directoryLock.release();
         return false;
     }
@@ -146,7 +191,7 @@ bool UploadServer::start(QString *error)
     m_stopping = false;
     m_scheduler.start();
     m_handler.setFallbackOrigin(url().adjusted(QUrl::RemovePath).toString().toLatin1());
-    qCInfo(lcServer).noquote() << "serving" << m_store.count() << "uploads from" << m_store.directory() << "at"
+    qCInfo(lcServer).noquote() << "serving" << m_store->count() << "uploads from" << m_store->location() << "at"
                                << url().toString();
     return true;
 }

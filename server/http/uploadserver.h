@@ -14,6 +14,7 @@
 #include "tushandler.h"
 #include "uploadhooks.h"
 #include "redisuploadlocks.h"
+#include "s3uploadstore.h"
 #include "uploadlocks.h"
 
 #include <QObject>
@@ -54,8 +55,9 @@ public:
     const std::optional<QSslConfiguration> &tlsConfiguration() const { return m_tls; }
     const ServerConfig &config() const { return m_config; }
     const Clock &clock() const { return m_clock; }
-    // The file store: the only one so far (uploadstore.h is the seam the parts use).
-    FileUploadStore &store() { return m_store; }
+    UploadStore &store() { return *m_store; }
+    // The file store, when the server has one (no --s3-endpoint); tests look at its files.
+    FileUploadStore &fileStore() { Q_ASSERT(m_fileStore); return *m_fileStore; }
     UploadLocker &locks() { return *m_locks; }
     TusHandler &handler() { return m_handler; }
     CleanupScheduler &scheduler() { return m_scheduler; }
@@ -72,12 +74,14 @@ signals:
 
 private:
     const ServerConfig m_config;
+    const QString m_s3Problem;  // why the S3 settings cannot work (credentials), reported by start()
     SystemClock m_systemClock;
     const Clock &m_clock;
     ServerMetrics m_metrics;
     RedisUploadLocks *m_redisLocks = nullptr;  // m_locks when it is Redis's (before it: makeLocks sets it)
     std::unique_ptr<UploadLocker> m_locks;  // UploadLocks, or RedisUploadLocks with --redis
-    FileUploadStore m_store;
+    FileUploadStore *m_fileStore = nullptr;  // m_store when it is the file store (before it: makeStore sets it)
+    std::unique_ptr<UploadStore> m_store;    // FileUploadStore, or S3UploadStore with --s3-endpoint
     TusHandler m_handler;
     CleanupScheduler m_scheduler;
     UploadHooks m_hooks;

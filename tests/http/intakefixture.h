@@ -128,7 +128,7 @@ public:
     }
     QByteArray storedBytes(const QByteArray &path) const
     {
-        QFile file(m_server->store().dataPath(idOf(path)));
+        QFile file(m_server->fileStore().dataPath(idOf(path)));
         return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
     }
 

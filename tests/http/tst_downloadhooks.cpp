@@ -435,7 +435,7 @@ void tst_DownloadHooks::postFinishAfterResponse()
     const QJsonObject event = readJson(eventFile);
     QCOMPARE(event.value("Type").toString(), QStringLiteral("post-finish"));
     const QJsonObject upload = event.value("Event").toObject().value("Upload").toObject();
-    QCOMPARE(upload.value("Storage").toObject().value("Path").toString(), s.server().store().dataPath(ServerUnderTest::idOf(path)));
+    QCOMPARE(upload.value("Storage").toObject().value("Path").toString(), s.server().fileStore().dataPath(ServerUnderTest::idOf(path)));
     QCOMPARE(upload.value("ID").toString(), ServerUnderTest::idOf(path));
     QCOMPARE(upload.value("Offset").toInteger(), qint64(1000));
     QCOMPARE(upload.value("Size").toInteger(), qint64(1000));

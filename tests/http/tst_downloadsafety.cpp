@@ -56,7 +56,7 @@ void tst_DownloadSafety::symlinkedDataFileIsNotServed()
     const QByteArray path = completeUpload(s, "hello world!!");  // as long as the secret
     QVERIFY(!path.isEmpty());
     QCOMPARE(get(s, path).body, QByteArray("hello world!!"));
-    const QString data = s.server().store().dataPath(ServerUnderTest::idOf(path));
+    const QString data = s.server().fileStore().dataPath(ServerUnderTest::idOf(path));
     QVERIFY(QFile::remove(data));
     QVERIFY(QFile::link(secret.fileName(), data));
 

@@ -168,7 +168,7 @@ void tst_HookAnswers::changeFileInfoChoosesIdAndMetadata()
     const RawResponse head = exchange(s, wire::head(pathOf(created)));
     QCOMPARE(head.status, 200);
     QCOMPARE(head.header("Upload-Metadata"), QByteArray("filename cmVuYW1lZC50eHQ=,owner YWxpY2U="));
-    QFile infoFile(s.server().store().dataPath(fixedId) + QStringLiteral(".info"));
+    QFile infoFile(s.server().fileStore().dataPath(fixedId) + QStringLiteral(".info"));
     QVERIFY(infoFile.open(QIODevice::ReadOnly));
     const QByteArray infoText = infoFile.readAll();
     QVERIFY2(infoText.contains("renamed.txt") && !infoText.contains("original.txt"), infoText.constData());
@@ -234,7 +234,7 @@ void tst_HookAnswers::stopUploadWhileStreaming()
     const qint64 size = 4 * 1024 * 1024;
     const QByteArray path = s.createUpload(size);
     QVERIFY(!path.isEmpty());
-    const QString dataFile = s.server().store().dataPath(ServerUnderTest::idOf(path));
+    const QString dataFile = s.server().fileStore().dataPath(ServerUnderTest::idOf(path));
 
     // Half the body, then the client waits: the hook stops the upload under it.
     PipelinedClient writer;

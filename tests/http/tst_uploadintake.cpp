@@ -373,7 +373,7 @@ void tst_UploadIntake::malformedChunkedCreationLeavesNothing()
     QVERIFY(client.waitForClose(5000));
     QCOMPARE(s.server().store().count(), 0);
     // Nothing but the server's own lock file (one server per directory: directorylock.h).
-    QCOMPARE(QDir(s.server().store().directory()).entryList(QDir::Files | QDir::Hidden),
+    QCOMPARE(QDir(s.server().fileStore().directory()).entryList(QDir::Files | QDir::Hidden),
              QStringList{QLatin1String(DirectoryLock::fileName)});
 }
 

@@ -89,7 +89,7 @@ void tst_UploadServer::createPatchHeadOverOneConnection()
     QCOMPARE(r.header("Upload-Metadata"), QByteArray("filename aGVsbG8udHh0"));
     QCOMPARE(r.header("Tus-Resumable"), QByteArray("1.0.0"));
 
-    QFile stored(m_server->store().dataPath(QString::fromLatin1(path.mid(7))));
+    QFile stored(m_server->fileStore().dataPath(QString::fromLatin1(path.mid(7))));
     QVERIFY(stored.open(QIODevice::ReadOnly));
     QCOMPARE(stored.readAll(), QByteArray("hello world"));
 }
@@ -156,7 +156,7 @@ void tst_UploadServer::resumeAfterPartialPatches()
         QCOMPARE(r.status, 204);
         offset = r.header("Upload-Offset").toLongLong();
     }
-    QFile stored(m_server->store().dataPath(QString::fromLatin1(path.mid(7))));
+    QFile stored(m_server->fileStore().dataPath(QString::fromLatin1(path.mid(7))));
     QVERIFY(stored.open(QIODevice::ReadOnly));
     QCOMPARE(QCryptographicHash::hash(stored.readAll(), QCryptographicHash::Sha256),
              QCryptographicHash::hash(data, QCryptographicHash::Sha256));

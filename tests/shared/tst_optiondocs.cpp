@@ -73,7 +73,7 @@ void tst_OptionDocs::sampleConfigListsEveryOption()
 {
     const QString conf = generated("qtusd.conf");
     QVERIFY2(!conf.isEmpty(), "not generated: build the qtus_docs target");
-    static const QRegularExpression setting(QStringLiteral("^#?([a-z-]+) =(.*)$"), QRegularExpression::MultilineOption);
+    static const QRegularExpression setting(QStringLiteral("^#?([a-z0-9-]+) =(.*)$"), QRegularExpression::MultilineOption);
     QStringList keys;
     for (auto it = setting.globalMatch(conf); it.hasNext();)
         keys << it.next().captured(1);

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Two qtusd behind nginx on one RGW bucket and one Redis (scripts/two-nodes.sh), driven with
+# curl: two resumes racing on the two nodes; a node SIGKILLed mid-PATCH and the upload resumed
+# through the other with no acknowledged byte lost; Redis restarted mid-run (503, then on).
+# The bytes in S3 are compared with what was sent.
+#   tests/scale/two-nodes-test.sh [QTUSD]     (make scale; QTUSD defaults to build/server/qtusd)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+qtusd="${1:-$root/build/server/qtusd}"
+base=${SCALE_TEST_PORT:-18200}
+dir="$(mktemp -d /tmp/qtus-two-nodes.XXXXXX)"
+rmdir "$dir"
+passed=0 failed=0
+check() {  # check CONDITION-RESULT NAME DETAIL
+    if [ "$1" = 0 ]; then passed=$((passed + 1)); echo "ok   $2"; else failed=$((failed + 1)); echo "FAIL $2: $3"; fi
+}
+cleanup() {
+    [ -d "$dir/redis-again" ] && "$root/scripts/redis.sh" stop "$dir/redis-again" >/dev/null 2>&1
+    "$root/scripts/two-nodes.sh" stop "$dir" --purge >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+NODE_FLAGS="--redis-lock-ttl 2s --log-level warning" "$root/scripts/two-nodes.sh" start "$dir" "$base" "$qtusd" >/dev/null
+set -a; . "$dir/env"; set +a
+
+tus() { curl -sS -H "Tus-Resumable: 1.0.0" "$@"; }
+create() {  # create URL LENGTH: the upload's URL
+    tus -i -X POST -H "Upload-Length: $2" "$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}'
+}
+offset() { tus -I "$1" | tr -d '\r' | awk -F': ' 'tolower($1)=="upload-offset"{print $2}'; }
+patch() {  # patch URL OFFSET FILE [curl args...]: prints the status
+    local url=$1 at=$2 file=$3
+    shift 3
+    tus -o /dev/null -w '%{http_code}' -X PATCH -H "Upload-Offset: $at" -H "Content-Type: application/offset+octet-stream" \
+        --data-binary @"$file" "$@" "$url" 2>>"$dir/curl.log" || true  # a refusal may cut the upload short
+}
+s3_object() {  # the bytes S3 holds for an upload URL
+    curl -sS --aws-sigv4 "aws:amz:$QTUS_S3_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+        -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$QTUS_S3_ENDPOINT/$QTUS_S3_BUCKET/uploads/${1##*/}"
+}
+id_of() { echo "${1##*/}"; }
+
+data="$dir/data"
+head -c $((12 * 1024 * 1024 + 4321)) /dev/urandom >"$data"
+size=$(stat -c %s "$data")
+half=$((6 * 1024 * 1024))
+head -c "$half" "$data" >"$dir/first"
+tail -c +$((half + 1)) "$data" >"$dir/rest"
+
+# --- two resumes racing on two nodes: one wins, the other gets 423 (or 409 once the first committed)
+url=$(create "$QTUS_URL" "$size")
+node1_url="$QTUS_NODE1_URL$(id_of "$url")"
+node2_url="$QTUS_NODE2_URL$(id_of "$url")"
+patch "$node1_url" 0 "$dir/first" --limit-rate 4M >"$dir/race1" &
+race1=$!
+until [ -s "$dir/node1/staging/$(id_of "$url")" ]; do sleep 0.01; done  # node 1 holds the lock now
+patch "$node2_url" 0 "$dir/first" >"$dir/race2"
+wait "$race1"
+statuses="$(cat "$dir/race1") $(cat "$dir/race2")"
+[ "$statuses" = "204 423" ]
+check $? "racing resumes: node 1 wins, node 2 gets 423" "statuses $statuses"
+[ "$(offset "$url")" = "$half" ]
+check $? "racing resumes: the offset is the winner's" "offset $(offset "$url")"
+
+# --- SIGKILL mid-PATCH on node 1, resume through nginx (node 2)
+url=$(create "$QTUS_URL" "$size")
+node1_url="$QTUS_NODE1_URL$(id_of "$url")"
+status=$(patch "$node1_url" 0 "$dir/first")
+[ "$status" = 204 ]
+check $? "kill: the first half is acknowledged by node 1" "status $status"
+patch "$node1_url" "$half" "$dir/rest" --limit-rate 2M >"$dir/killed-status" &
+killed_patch=$!
+staging="$dir/node1/staging/$(id_of "$url")"
+until [ "$(stat -c %s "$staging" 2>/dev/null || echo 0)" -gt 1048576 ]; do sleep 0.01; done
+kill -KILL "$QTUS_NODE1_PID"
+wait "$killed_patch" || true
+echo "     node 1 killed with $(stat -c %s "$staging") bytes of the second PATCH staged, unacknowledged"
+resumed_at=$(offset "$url")
+[ "$resumed_at" = "$half" ]
+check $? "kill: HEAD through nginx answers the acknowledged offset" "offset $resumed_at, acknowledged $half"
+deadline=$((SECONDS + 30))
+status=423
+while [ "$status" = 423 ] && [ "$SECONDS" -lt "$deadline" ]; do  # node 1's lock lasts its TTL (2 s)
+    status=$(patch "$url" "$resumed_at" "$dir/rest")
+    [ "$status" = 423 ] && sleep 0.2
+done
+[ "$status" = 204 ]
+check $? "kill: the rest through nginx (node 2) once node 1's lock expired" "status $status"
+[ "$(offset "$url")" = "$size" ]
+check $? "kill: the upload is complete" "offset $(offset "$url")"
+s3_object "$url" | cmp -s - "$data"
+check $? "kill: the object in S3 is byte-identical to what was sent" "cmp differs"
+
+# --- Redis restarted mid-run: 503 while it is down, then on
+url=$(create "$QTUS_NODE2_URL" "$size")
+"$root/scripts/redis.sh" stop "$dir/redis" >/dev/null
+status=$(patch "$url" 0 "$dir/first")
+[ "$status" = 503 ]
+check $? "redis down: PATCH answers 503" "status $status"
+"$root/scripts/redis.sh" start "$dir/redis-again" $((base + 3)) >/dev/null  # the same port, empty
+deadline=$((SECONDS + 10))
+status=503
+while [ "$status" = 503 ] && [ "$SECONDS" -lt "$deadline" ]; do
+    status=$(patch "$url" 0 "$dir/first")
+    [ "$status" = 503 ] && sleep 0.1
+done
+[ "$status" = 204 ] && [ "$(offset "$url")" = "$half" ]
+check $? "redis back: the same PATCH is stored" "status $status, offset $(offset "$url")"
+
+echo "two-nodes-test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
