@@ -7,7 +7,7 @@ DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented scale scale-instrumented mutants bench bench-admin bench-hooks bench-tls deb package-test packages clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented scale scale-instrumented mutants bench bench-admin bench-hooks bench-tls bench-s3 deb package-test packages clean
 
 deps:
 	@scripts/install-deps.sh
@@ -83,6 +83,10 @@ scale-instrumented: test-deps
 # qtusd next to @tus/server on loopback; prints one table (see docs/performance.md)
 bench:
 	@scripts/bench.sh
+
+# qtusd's S3 store next to boto3 on a local Ceph RGW: (a), (c), peak RSS, HEAD/s (docs/scale-out.md)
+bench-s3: test-deps build
+	@QTUSD=$(BUILD_DIR)/server/qtusd scripts/bench-s3.sh
 
 # qtusd next to qtusd with an admin client watching (events + /metrics every second)
 bench-admin:

@@ -413,8 +413,11 @@ BodyDecision TusHandler::startPatch(const TusRequest &head, const QString &id, q
     if (!lock.isHeld())
         return fail(lockFailure(lock));
     // Another writer may have committed between the check above and the lock.
-    if (const auto locked = m_store.find(id); !locked || locked->offset != info.offset)
-        return fail(locked ? TusError::OffsetMismatch : TusError::NotFound);
+    UploadInfo locked;
+    if (const StoreStatus status = m_store.lookup(id, &locked); status != StoreStatus::Ok)
+        return fail(storeError(status));  // gone meanwhile (404), or the store cannot be reached (503)
+    if (locked.offset != info.offset)
+        return fail(TusError::OffsetMismatch);
     if (declaredLength && info.sizeIsDeferred) {
         const StoreStatus status = m_store.declareLength(id, *declaredLength, &info);
         if (status != StoreStatus::Ok)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two qtusd behind nginx on one RGW bucket and one Redis (scripts/two-nodes.sh), driven with
-# curl: two resumes racing on the two nodes; a node SIGKILLed mid-PATCH and the upload resumed
+# curl, tus-js-client and tuspy: two resumes racing on the two nodes; a node SIGKILLed mid-PATCH and the upload resumed
 # through the other with no acknowledged byte lost; Redis restarted mid-run (503, then on).
 # The bytes in S3 are compared with what was sent.
 #   tests/scale/two-nodes-test.sh [QTUSD]     (make scale; QTUSD defaults to build/server/qtusd)
@@ -40,6 +40,24 @@ s3_object() {  # the bytes S3 holds for an upload URL
         -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$QTUS_S3_ENDPOINT/$QTUS_S3_BUCKET/uploads/${1##*/}"
 }
 id_of() { echo "${1##*/}"; }
+
+# --- real tus clients through nginx: tus-js-client and tuspy, bytes checked in S3
+if [ ! -d "$root/tests/interop/node_modules" ]; then
+    (cd "$root/tests/interop" && npm ci --no-audit --no-fund >/dev/null 2>&1)
+fi
+client() {  # NAME COMMAND...: runs a client that prints ok/not ok lines and "N passed, M failed"
+    local name=$1 out
+    shift
+    out=$("$@" 2>&1) || true
+    echo "$out" | grep -E '^(ok|not ok) - ' | sed "s/^/     $name: /"
+    if [[ "$(echo "$out" | tail -1)" =~ ^([0-9]+)\ passed,\ 0\ failed$ ]]; then
+        check 0 "$name through nginx: ${BASH_REMATCH[1]} checks" ""
+    else
+        check 1 "$name through nginx" "$(echo "$out" | tail -3 | tr '\n' ' ')"
+    fi
+}
+client tus-js-client node "$root/tests/interop/cluster.mjs" "$QTUS_URL" "$dir/env"
+client tuspy /usr/bin/python3 "$root/tests/interop/tuspy_cluster.py" "$QTUS_URL" "$dir/env"
 
 data="$dir/data"
 head -c $((12 * 1024 * 1024 + 4321)) /dev/urandom >"$data"
