@@ -68,6 +68,7 @@ tail -c +$((half + 1)) "$data" >"$dir/rest"
 
 # --- two resumes racing on two nodes: one wins, the other gets 423 (or 409 once the first committed)
 url=$(create "$QTUS_URL" "$size")
+race_url=$url
 node1_url="$QTUS_NODE1_URL$(id_of "$url")"
 node2_url="$QTUS_NODE2_URL$(id_of "$url")"
 patch "$node1_url" 0 "$dir/first" --limit-rate 4M >"$dir/race1" &
@@ -112,6 +113,7 @@ check $? "kill: the object in S3 is byte-identical to what was sent" "cmp differ
 
 # --- Redis restarted mid-run: 503 while it is down, then on
 url=$(create "$QTUS_NODE2_URL" "$size")
+redis_url=$url
 "$root/scripts/redis.sh" stop "$dir/redis" >/dev/null
 status=$(patch "$url" 0 "$dir/first")
 [ "$status" = 503 ]
@@ -125,6 +127,34 @@ while [ "$status" = 503 ] && [ "$SECONDS" -lt "$deadline" ]; do
 done
 [ "$status" = 204 ] && [ "$(offset "$url")" = "$half" ]
 check $? "redis back: the same PATCH is stored" "status $status, offset $(offset "$url")"
+
+# --- the cleanup lease: two more nodes started at once on the same bucket, --expire-after 1s and
+# a pass every second each: every expired (incomplete) upload is removed exactly once
+# Left incomplete above: the race's upload and the one of the Redis restart; three more here.
+incomplete_urls="$race_url $redis_url"
+for _ in 1 2 3; do incomplete_urls="$incomplete_urls $(create "$QTUS_NODE2_URL" 100)"; done
+incomplete=$(echo "$incomplete_urls" | wc -w)
+for n in 3 4; do
+    env -u NODE_FLAGS "$qtusd" --host 127.0.0.1 --port 0 --dir "$dir/node$n" --expire-after 1s --cleanup-interval 1s --access-log off \
+        --s3-endpoint "$QTUS_S3_ENDPOINT" --s3-bucket "$QTUS_S3_BUCKET" --s3-path-style --s3-prefix uploads/ \
+        --redis "$QTUS_REDIS_URL" >"$dir/node$n.out" 2>"$dir/node$n.log" &
+    echo $! >"$dir/node$n.pid"
+done
+deadline=$((SECONDS + 60))
+removed_so_far() {
+    cat "$dir/node3.log" "$dir/node4.log" | sed -n 's/.*cleanup pass: scanned [0-9]*, removed \([0-9]*\),.*/\1/p' |
+        awk '{ s += $1 } END { print s + 0 }'
+}
+until [ "$(removed_so_far)" -ge "$incomplete" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.05; done
+removed=$(removed_so_far)
+skipped=$(cat "$dir/node3.log" "$dir/node4.log" | grep -c 'skipped: another server' || true)
+passes=$(cat "$dir/node3.log" "$dir/node4.log" | grep -c 'cleanup pass: scanned' || true)
+kill "$(cat "$dir/node3.pid")" "$(cat "$dir/node4.pid")" 2>/dev/null || true
+echo "     $incomplete incomplete uploads; $passes passes removed $removed; $skipped skipped for the lease"
+gone=0
+for u in $incomplete_urls; do [ "$(tus -o /dev/null -w '%{http_code}' -I "$u")" = 404 ] && gone=$((gone + 1)); done
+[ "$removed" = "$incomplete" ] && [ "$gone" = "$incomplete" ]
+check $? "cleanup lease: each expired upload removed exactly once by two nodes started at once" "removed $removed, gone $gone, of $incomplete"
 
 echo "two-nodes-test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
