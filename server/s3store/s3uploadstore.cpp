@@ -5,7 +5,11 @@
 #include "logging.h"
 #include "uploadid.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -312,9 +316,54 @@ StoreStatus S3UploadStore::remove(const QString &id, qint64 *bytesFreed, QString
     return StoreStatus::Ok;
 }
 
-StoreStatus S3UploadStore::appendUpload(UploadWriter &, const QString &, qint64)
+StoreStatus S3UploadStore::appendUpload(UploadWriter &writer, const QString &partId, qint64 length)
 {
-    return StoreStatus::IoError;  // no concatenation capability yet (capabilities())
+    const QString id = writer.id();
+    Assembly assembly;
+    {
+        QMutexLocker guard(&m_assemblyMutex);
+        assembly = m_assemblies.value(id);
+    }
+    if (assembly.multipartId.isEmpty()) {
+        Record r;
+        if (load(id, &r) != Lookup::Found)
+            return StoreStatus::Unavailable;
+        assembly.multipartId = r.multipartId;
+    }
+    if (length >= m_settings.minPartSize && writer.written() == 0) {
+        // Copied inside S3: a part of its own, before anything staged.
+        const int number = int(assembly.copied.size()) + 1;
+        const auto copied = m_session.call<QByteArray>([&](S3Client &c, S3Client::Callback<QByteArray> done) {
+            c.uploadPartCopy(objectKey(id), assembly.multipartId, number, objectKey(partId), S3ByteRange{0, length - 1},
+                             nullptr, done);
+        });
+        if (!copied.ok())
+            return failure(*copied.error);
+        assembly.copied.append(S3Part{number, length, copied.value});
+        assembly.copiedBytes += length;
+        m_bytesCopied += length;
+    } else if (length > 0) {
+        // Too small to be a part of its own (or after one that was): through the staging file.
+        const QString temp = stagingPath(id) + QStringLiteral(".concat");
+        const int fd = ::open(QFile::encodeName(temp).constData(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+            return StoreStatus::IoError;
+        const S3Status fetched = m_session.downloadTo(objectKey(partId), fd);
+        ::close(fd);
+        const StoreStatus appended = fetched.ok() ? writer.appendFile(temp, length) : failure(*fetched.error);
+        QFile::remove(temp);
+        if (appended != StoreStatus::Ok)
+            return appended;
+    }
+    QMutexLocker guard(&m_assemblyMutex);
+    m_assemblies.insert(id, assembly);
+    return StoreStatus::Ok;
+}
+
+S3UploadStore::Assembly S3UploadStore::takeAssembly(const QString &id)
+{
+    QMutexLocker guard(&m_assemblyMutex);
+    return m_assemblies.take(id);
 }
 
 QString S3UploadStore::contentFile(const QString &) const

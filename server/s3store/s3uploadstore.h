@@ -17,15 +17,22 @@
 // HEAD and every lookup read the .info from S3 (no cache that another node could make stale).
 // Listings (admin, cleanup) list the .info objects: the whole cluster's uploads.
 //
-// Capabilities: termination and deferred length. Not yet: concatenation (UploadPartCopy)
-// and downloads (GetObject), so those extensions are not advertised.
+// Concatenation: a final upload's parts that are 5 MiB or more, and come before any smaller
+// one, are copied inside S3 (UploadPartCopy), never through this server; the rest are
+// downloaded into the staging file and shipped like a PATCH's body.
+//
+// Capabilities: termination, deferred length, concatenation. Not yet: downloads (GetObject),
+// so GET is not offered.
 //
 // Threads: any thread but the S3 session's own (s3session.h); every call may wait for S3.
 #include "s3session.h"
 #include "serverconfig.h"
 #include "uploadstore.h"
 
+#include <QHash>
 #include <QJsonObject>
+#include <QMutex>
+#include <atomic>
 
 namespace qtus {
 
@@ -48,7 +55,7 @@ public:
 
     bool open(QString *error) override;
     QString location() const override;
-    StoreCapabilities capabilities() const override { return {true, false, true, false}; }
+    StoreCapabilities capabilities() const override { return {true, true, true, false}; }
     const Clock &clock() const override { return m_clock; }
     Duration expireAfter() const override { return m_settings.expireAfter; }
 
@@ -70,6 +77,9 @@ public:
     QString contentFile(const QString &id) const override;
     // tusd's s3store: {"Type": "s3store", "Bucket": ..., "Key": ...}.
     QJsonObject hookStorage(const QString &id) const override;
+
+    // Bytes of final uploads that S3 copied itself (UploadPartCopy), since start.
+    qint64 bytesCopiedInS3() const { return m_bytesCopied.load(); }
 
     QString infoKey(const QString &id) const { return m_settings.prefix + id + QStringLiteral(".info"); }
     QString objectKey(const QString &id) const { return m_settings.prefix + id; }
@@ -93,7 +103,19 @@ private:
     StoreStatus ship(Record &record, const QString &staging, int stagingFd, qint64 kept, bool complete);
     QString stagingPath(const QString &id) const;
 
+    // A final upload being assembled (appendUpload until its commit): the parts S3 copied.
+    struct Assembly
+    {
+        QString multipartId;
+        QList<S3Part> copied;
+        qint64 copiedBytes = 0;
+    };
+    Assembly takeAssembly(const QString &id);
+
     const S3StoreSettings m_settings;
+    QMutex m_assemblyMutex;
+    QHash<QString, Assembly> m_assemblies;  // by the final upload's id (guarded by m_assemblyMutex)
+    std::atomic<qint64> m_bytesCopied{0};
     const Clock &m_clock;
     mutable S3Session m_session;
 };

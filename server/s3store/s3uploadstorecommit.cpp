@@ -82,6 +82,7 @@ StoreStatus S3UploadStore::commit(UploadWriter &writer, UploadInfo *after)
     const QString staging = stagingPath(id);
     StoreStatus result = StoreStatus::Ok;
     const qint64 kept = writer.bytesToKeep(&result);
+    const Assembly assembly = takeAssembly(id);  // a final upload's parts copied inside S3
     const auto done = [&](StoreStatus status) {
         writer.finish();
         QFile::remove(staging);
@@ -97,13 +98,15 @@ StoreStatus S3UploadStore::commit(UploadWriter &writer, UploadInfo *after)
     if (r.info.offset != writer.startOffset())  // the lock says this cannot be; never guess
         return done(StoreStatus::IoError);
     const QString oldTail = r.tailKey;
-    const bool complete = !r.info.sizeIsDeferred && r.info.offset + kept >= r.info.size;
-    if (kept > 0) {
+    r.parts.append(assembly.copied);
+    const qint64 added = assembly.copiedBytes + kept;
+    const bool complete = !r.info.sizeIsDeferred && r.info.offset + added >= r.info.size;
+    if (kept > 0 || (complete && added > 0)) {
         if (const StoreStatus shipped = ship(r, staging, writer.fileDescriptor(), kept, complete);
             shipped != StoreStatus::Ok)
             return done(shipped);  // the .info is as it was: none of these bytes is acknowledged
     }
-    r.info.offset += kept;
+    r.info.offset += added;
     r.info.lastActivityAt = m_clock.now();
     const bool completedNow = r.info.isComplete() && !r.info.completedAt.isValid();
     if (completedNow)
@@ -118,7 +121,7 @@ StoreStatus S3UploadStore::commit(UploadWriter &writer, UploadInfo *after)
     done(StoreStatus::Ok);
     if (after)
         *after = r.info;
-    if (kept > 0)
+    if (added > 0)
         emit uploadProgress(id, r.info.offset);
     if (completedNow)
         emit uploadCompleted(r.info);

@@ -178,11 +178,45 @@ private slots:
         QCOMPARE(uploads.value.uploads.size(), 0);  // aborted
     }
 
+    // Concatenation: parts of 5 MiB or more before any smaller one are copied inside S3
+    // (UploadPartCopy); a small part, and everything after it, goes through the staging file.
+    void concatenationCopiesBigPartsInsideS3_data()
+    {
+        QTest::addColumn<QList<qint64>>("sizes");
+        QTest::addColumn<qint64>("copiedInS3");
+        QTest::newRow("two big, one small last") << QList<qint64>{6 * MiB, 5 * MiB, 1000} << 11 * MiB;
+        QTest::newRow("small first, then big") << QList<qint64>{1000, 6 * MiB} << qint64(0);
+        QTest::newRow("small only") << QList<qint64>{10, 20, 30} << qint64(0);
+    }
+    void concatenationCopiesBigPartsInsideS3()
+    {
+        QFETCH(QList<qint64>, sizes);
+        QFETCH(qint64, copiedInS3);
+        auto a = node(m_s3);
+        QByteArray expected;
+        QByteArrayList parts;
+        for (int i = 0; i < sizes.size(); ++i) {
+            const QByteArray bytes = randomBytes(sizes[i] + 4).left(sizes[i]);
+            const TusResponse created = a->send("POST", "/files/", {"Upload-Length: " + QByteArray::number(sizes[i]), "Upload-Concat: partial"});
+            QCOMPARE(created.status, 201);
+            QCOMPARE(a->patch(pathOf(created), 0, bytes).status, 204);
+            parts << pathOf(created);
+            expected += bytes;
+        }
+        const TusResponse final = a->send("POST", "/files/", {"Upload-Concat: final;" + parts.join(' ')});
+        QCOMPARE(final.status, 201);
+        const QString id = QString::fromLatin1(pathOf(final).mid(7));
+        QCOMPARE(a->send("HEAD", pathOf(final), {}).header("Upload-Offset"), QByteArray::number(expected.size()));
+        QVERIFY(objectBytes(a->store->objectKey(id)) == expected);
+        QCOMPARE(a->store->bytesCopiedInS3(), copiedInS3);
+        QCOMPARE(QDir(m_staging.path()).entryList(QDir::Files), QStringList());
+    }
+
     void extensionsAreWhatTheStoreServes()
     {
         auto a = node(m_s3);
         QCOMPARE(a->send("OPTIONS", "/files/", {}).header("Tus-Extension"),
-                 QByteArray("creation,creation-with-upload,creation-defer-length,expiration,termination,checksum"));
+                 QByteArray("creation,creation-with-upload,creation-defer-length,expiration,termination,checksum,concatenation"));
         QCOMPARE(a->store->hookStorage(QStringLiteral("0123456789abcdef0123456789abcdef")).value("Type").toString(),
                  QStringLiteral("s3store"));
     }
