@@ -7,7 +7,7 @@ DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize reliability-instrumented scale scale-instrumented mutants bench bench-admin bench-hooks bench-tls bench-s3 deb package-test packages clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize sanitize-build sanitize-run packages-build reliability-instrumented scale scale-instrumented mutants bench bench-admin bench-hooks bench-tls bench-s3 deb package-test packages clean
 
 deps:
 	@scripts/install-deps.sh
@@ -41,13 +41,20 @@ reliability: test-deps build
 fuzz: test-deps
 	@JOBS=$(JOBS) scripts/fuzz.sh
 
-# what make test runs: every committed corpus replayed, then 5 s of new inputs per harness (two at a time)
+# what make test runs: every committed corpus replayed, then 2 s of new inputs per harness (two at a time)
 fuzz-quick: test-deps
-	@FUZZ_SECONDS=5 JOBS=$(JOBS) scripts/fuzz.sh
+	@FUZZ_SECONDS=2 JOBS=$(JOBS) scripts/fuzz.sh
 
 # the Qt Test suites and the interop run again, built with ASan+UBSan(+LSan) in build-asan/
 sanitize: test-deps
 	@JOBS=$(JOBS) scripts/sanitize.sh
+
+# make sanitize in two stages, for make test (the Release build of the packages runs beside the tests)
+sanitize-build: test-deps
+	@SANITIZE_STEPS=build JOBS=$(JOBS) scripts/sanitize.sh
+
+sanitize-run: test-deps
+	@SANITIZE_STEPS=run JOBS=$(JOBS) scripts/sanitize.sh
 
 # known bugs (tests/mutants/*.patch) applied one at a time: each must make its test fail (docs/testing.md)
 mutants: deps
@@ -62,7 +69,11 @@ check: unit interop reliability scale
 # then the Debian packages (make package-test, from a Release build of the programs alone).
 # make check runs the same suites on the Release build.
 test:
-	@scripts/stages.sh sanitize reliability-instrumented scale-instrumented fuzz-quick packages
+	@scripts/stages.sh sanitize-build packages-build\& sanitize-run reliability-instrumented scale-instrumented wait fuzz-quick packages
+
+# the Release build make packages uses (build-deb/), on its own
+packages-build:
+	@BUILD_DIR=build-deb CMAKE_FLAGS=-DQTUS_BUILD_TESTS=OFF $(MAKE) --no-print-directory build >/dev/null
 
 # make package-test on build-deb/: the programs and man pages only, no test suites
 packages:

@@ -4,7 +4,8 @@
 # ctest on it, then scripts/interop.sh so the real tus clients drive the instrumented qtusd.
 # Usage: scripts/sanitize.sh            (or: make sanitize)
 # Environment: SANITIZE_BUILD_DIR (default: build-asan), SANITIZE_BUILD_TYPE (default: Debug),
-#              JOBS (default: nproc).
+#              JOBS (default: nproc), SANITIZE_STEPS (default "build run": make test runs the
+#              two as separate stages, so another build can use the CPU the tests leave idle).
 # Exits non-zero on any failed test, any failed interop check, or any sanitizer report from any
 # instrumented process (tests, the qtusd they start, the qtusd the interop clients drive).
 # ASan/LSan reports go to $SANITIZE_BUILD_DIR/sanitizer-reports/report.<pid> (so a report from a
@@ -31,7 +32,11 @@ fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 QTUS_TEST_DEPS=1 "$repo_root/scripts/install-deps.sh"
 
+steps=" ${SANITIZE_STEPS:-build run} "
+build_time=0
+
 # --- build -----------------------------------------------------------------------------------
+if [[ "$steps" == *" build "* ]]; then
 t0=$SECONDS
 cmake -S "$repo_root" -B "$build_dir" -G Ninja \
     -DCMAKE_CXX_COMPILER=g++ \
@@ -44,6 +49,10 @@ cmake -S "$repo_root" -B "$build_dir" -G Ninja \
     -DQTUS_BUILD_GUI=ON -DQTUS_BUILD_TESTS=ON -DQTUS_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build_dir" -j "$jobs"
 build_time=$((SECONDS - t0))
+echo "sanitize.sh: build $(fmt_time "$build_time")"
+fi
+[[ "$steps" == *" run "* ]] || exit 0
+[[ -x "$build_dir/server/qtusd" ]] || { echo "sanitize.sh: no instrumented build in $build_dir (SANITIZE_STEPS=build first)"; exit 1; }
 
 # --- run -------------------------------------------------------------------------------------
 rm -rf "$report_dir"
