@@ -155,7 +155,8 @@ StoreStatus S3UploadStore::lookup(const QString &id, UploadInfo *info) const
     Record r;
     switch (load(id, &r)) {
     case Lookup::Found:
-        *info = r.info;
+        if (info)
+            *info = r.info;
         return StoreStatus::Ok;
     case Lookup::Missing:
         return StoreStatus::NotFound;

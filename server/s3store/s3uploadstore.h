@@ -60,7 +60,7 @@ public:
     Duration expireAfter() const override { return m_settings.expireAfter; }
 
     std::optional<UploadInfo> find(const QString &id) const override;
-    StoreStatus lookup(const QString &id, UploadInfo *info) const override;
+    StoreStatus lookup(const QString &id, UploadInfo *info) const override;  // info may be null
     QList<UploadInfo> sessions() const override;
     QStringList uploadIds() const override;
     int count() const override;
@@ -77,6 +77,8 @@ public:
     QString contentFile(const QString &id) const override;
     // tusd's s3store: {"Type": "s3store", "Bucket": ..., "Key": ...}.
     QJsonObject hookStorage(const QString &id) const override;
+    // Multipart uploads and objects no .info describes, older than --orphan-grace (s3straysweep.cpp).
+    std::unique_ptr<StraySweep> scanStrays(CleanupPass &pass) override;
 
     // Bytes of final uploads that S3 copied itself (UploadPartCopy), since start.
     qint64 bytesCopiedInS3() const { return m_bytesCopied.load(); }

@@ -4,6 +4,7 @@
 // deferred length; termination removing every object; the extensions the store can serve;
 // an unreachable S3 answering 503 with nothing lost.
 #include "s3testenv.h"
+#include "cleanuppass.h"
 #include "s3uploadstore.h"
 #include "tushandler.h"
 #include "tusrequest.h"
@@ -219,6 +220,48 @@ private slots:
                  QByteArray("creation,creation-with-upload,creation-defer-length,expiration,termination,checksum,concatenation"));
         QCOMPARE(a->store->hookStorage(QStringLiteral("0123456789abcdef0123456789abcdef")).value("Type").toString(),
                  QStringLiteral("s3store"));
+    }
+
+    // A multipart upload and a tail object that no .info describes (a crash between two
+    // writes) are removed by the cleanup pass once older than the grace period; a real
+    // upload beside them stays.
+    void cleanupRemovesStraysButNotUploads()
+    {
+        const QString prefix = m_prefix + QStringLiteral("strays/");
+        ManualClock later;  // real time plus 2 h: the strays are 2 h old by it, the upload is not
+        later.set(QDateTime::currentDateTimeUtc().addSecs(2 * 3600));
+        Node a(m_s3, prefix, m_staging.path(), later);
+        QString error;
+        QVERIFY2(a.store->open(&error), qPrintable(error));
+        const TusResponse created = a.send("POST", "/files/", {"Upload-Length: 100"});
+        QCOMPARE(a.patch(pathOf(created), 0, "kept").status, 204);
+        const QString stray = QStringLiteral("0123456789abcdef0123456789abcdef");
+        S3Session session(m_s3);
+        QVERIFY(session.call<QString>([&](S3Client &c, S3Client::Callback<QString> done) {
+            c.createMultipartUpload(prefix + stray, QByteArray(), nullptr, done);
+        }).ok());
+        QVERIFY(session.call<QByteArray>([&](S3Client &c, S3Client::Callback<QByteArray> done) {
+            c.putObject(prefix + stray + QStringLiteral(".tail.3"), "lost", QByteArray(), nullptr, done);
+        }).ok());
+
+        CleanupPolicy policy;
+        policy.expireAfter = 24h;
+        policy.orphanGrace = 1h;
+        UploadLocks locks;
+        const CleanupReport young = CleanupPass(*a.store, locks, m_clock, policy).run();
+        QCOMPARE(young.removed, 0);  // by the tests' clock (January 2026) the strays are not old yet
+        const CleanupReport report = CleanupPass(*a.store, locks, later, policy).run();
+        QCOMPARE(report.errors, 0);
+        QCOMPARE(report.removed, 2);
+        const auto uploads = session.call<S3UploadPage>([&](S3Client &c, S3Client::Callback<S3UploadPage> done) {
+            c.listMultipartUploads(prefix + stray, QString(), QString(), 10, nullptr, done);
+        });
+        QCOMPARE(uploads.value.uploads.size(), 0);
+        const auto objects = session.call<S3ObjectPage>([&](S3Client &c, S3Client::Callback<S3ObjectPage> done) {
+            c.listObjects(prefix + stray, QString(), 10, nullptr, done);
+        });
+        QCOMPARE(objects.value.objects.size(), 0);
+        QCOMPARE(a.send("HEAD", pathOf(created), {}).header("Upload-Offset"), QByteArray("4"));
     }
 
     void unreachableS3Is503AndLosesNothing()
