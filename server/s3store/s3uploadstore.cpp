@@ -224,8 +224,13 @@ StoreStatus S3UploadStore::create(UploadInfo &info, IdChoice idChoice)
     if (idChoice == IdChoice::NewIfTaken || !isValidUploadId(info.id))
         info.id = newUploadId();  // 128 random bits: never taken in practice
     Record existing;
-    if (idChoice == IdChoice::Exact && load(info.id, &existing) != Lookup::Missing)
-        return StoreStatus::Exists;
+    if (idChoice == IdChoice::Exact) {
+        switch (load(info.id, &existing)) {
+        case Lookup::Missing: break;
+        case Lookup::Found: return StoreStatus::Exists;
+        case Lookup::Failed: return StoreStatus::Unavailable;  // cannot tell: never 409 on a guess
+        }
+    }
     const QDateTime now = m_clock.now();
     info.createdAt = now;
     info.lastActivityAt = now;
