@@ -1,5 +1,6 @@
 #include "fileuploadstore.h"
 
+#include "filecontentreader.h"
 #include "logging.h"
 
 #include <QDir>
@@ -300,6 +301,11 @@ InfoFileWrite FileUploadStore::writeInfo(const UploadInfo &info) const
 StoreStatus FileUploadStore::appendUpload(UploadWriter &writer, const QString &partId, qint64 length)
 {
     return writer.appendFile(dataPath(partId), length);
+}
+
+std::unique_ptr<ContentReader> FileUploadStore::openContent(const QString &id, qint64 offset, qint64 length) const
+{
+    return std::make_unique<FileContentReader>(dataPath(id), offset, length);
 }
 
 QJsonObject FileUploadStore::hookStorage(const QString &id) const

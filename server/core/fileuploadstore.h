@@ -65,7 +65,8 @@ public:
     StoreStatus remove(const QString &id, qint64 *bytesFreed, QString *why, RemovalReason reason) override;
     // Appends the part's data file with copy_file_range (UploadWriter::appendFile).
     StoreStatus appendUpload(UploadWriter &writer, const QString &partId, qint64 length) override;
-    QString contentFile(const QString &id) const override { return dataPath(id); }
+    std::unique_ptr<ContentReader> openContent(const QString &id, qint64 offset, qint64 length) const override;
+    QString contentFile(const QString &id) const { return dataPath(id); }  // the data file
     // tusd's filestore: {"Type": "filestore", "Path": <data file>, "InfoPath": <.info>}, absolute.
     QJsonObject hookStorage(const QString &id) const override;
     // One of the upload's files is a symlink: not this store's to delete.

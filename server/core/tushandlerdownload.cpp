@@ -43,9 +43,8 @@ TusResponse TusHandler::download(const TusRequest &request, const QString &id) c
                                          + QByteArray::number(info->size));
     }
     if (range.length > 0) {  // an empty upload's bytes need no file (nor may it have one)
-        r.bodyFile = m_store.contentFile(id);
-        r.bodyFileOffset = range.start;
-        r.bodyFileLength = range.length;
+        r.bodyReader = m_store.openContent(id, range.start, range.length);
+        r.bodyLength = range.length;
     }
     return finalize(std::move(r));
 }

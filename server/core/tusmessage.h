@@ -6,8 +6,11 @@
 #include <QString>
 #include <QList>
 #include <QPair>
+#include <memory>
 
 namespace qtus {
+
+class ContentReader;
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
 
@@ -31,11 +34,10 @@ struct TusResponse
     int status = 200;
     HeaderList headers;
     QByteArray body;
-    // A body read from a file (downloads): the HTTP layer streams bodyFileLength bytes from
-    // bodyFileOffset instead of sending body.
-    QString bodyFile;
-    qint64 bodyFileOffset = 0;
-    qint64 bodyFileLength = 0;
+    // A body read from the store (downloads): the HTTP layer streams bodyLength bytes from
+    // bodyReader instead of sending body. Shared so that a response stays a value.
+    std::shared_ptr<ContentReader> bodyReader;
+    qint64 bodyLength = 0;
 
     QByteArray header(QByteArrayView name) const;
     bool hasHeader(QByteArrayView name) const;

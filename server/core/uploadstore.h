@@ -11,6 +11,7 @@
 // cleanup worker); implementations are thread-safe. Signals are emitted from the thread
 // that made the change, so receivers in other threads get them queued.
 #include "clock.h"
+#include "contentreader.h"
 #include "uploadid.h"
 #include "uploadindex.h"
 #include "uploadinfo.h"
@@ -36,7 +37,7 @@ struct StoreCapabilities
     bool termination = false;     // remove() for a client's DELETE (extension termination)
     bool concatenation = false;   // appendUpload() (extension concatenation)
     bool deferredLength = false;  // declareLength() (extension creation-defer-length)
-    bool contentServing = false;  // contentFile(): GET of a completed upload (--downloads)
+    bool contentServing = false;  // openContent(): GET of a completed upload (--downloads)
 };
 
 class CleanupPass;
@@ -110,8 +111,10 @@ public:
     // Capability concatenation: appends the first length bytes of the upload partId to the
     // writer's upload. The caller holds both locks.
     virtual StoreStatus appendUpload(UploadWriter &writer, const QString &partId, qint64 length) = 0;
-    // Capability contentServing: a local file whose bytes are the completed upload's.
-    virtual QString contentFile(const QString &id) const = 0;
+    // Capability contentServing: bytes offset..offset+length of the completed upload, for a
+    // download. Called on the event loop; the reader belongs to the caller and is used on
+    // the calling thread only. It may still be Opening: nothing has been read yet.
+    virtual std::unique_ptr<ContentReader> openContent(const QString &id, qint64 offset, qint64 length) const = 0;
 
     // Upload.Storage in the hooks' payload: where the upload is, in tusd's form for this
     // kind of store ("Type" and the store's own fields).

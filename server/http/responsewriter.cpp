@@ -12,7 +12,7 @@ QByteArray serializeResponse(const TusResponse &response, bool headRequest)
     // Sized once and filled by memcpy: this runs for every response, and appending piece by
     // piece cost more than the rest of a HEAD answer (the HEAD benchmark sees it).
     const bool bodyless = headRequest || response.status == 204 || response.status == 304 || response.status < 200;
-    const bool fromFile = !response.bodyFile.isEmpty();
+    const bool fromFile = response.bodyReader != nullptr;
     char status[24];
     const qsizetype statusSize = std::to_chars(status, status + sizeof status, response.status).ptr - status;
     const QByteArray reason = statusReasonPhrase(response.status);
@@ -20,7 +20,7 @@ QByteArray serializeResponse(const TusResponse &response, bool headRequest)
     qsizetype lengthSize = 0;
     if (!bodyless)
         lengthSize = std::to_chars(length, length + sizeof length,
-                                   fromFile ? response.bodyFileLength : qint64(response.body.size())).ptr - length;
+                                   fromFile ? response.bodyLength : qint64(response.body.size())).ptr - length;
     const QByteArrayView contentLength = "Content-Length: ";
     qsizetype size = 9 + statusSize + (reason.isEmpty() ? 0 : 1 + reason.size()) + 2 + 2;
     for (const auto &h : response.headers)
@@ -28,7 +28,7 @@ QByteArray serializeResponse(const TusResponse &response, bool headRequest)
     if (!bodyless)
         size += contentLength.size() + lengthSize + 2;
     if (!bodyless && !fromFile)
-        size += response.body.size();  // a file body follows, streamed by the intake
+        size += response.body.size();  // a stored body follows, streamed by the intake
 
     QByteArray out(size, Qt::Uninitialized);
     char *p = out.data();

@@ -123,9 +123,9 @@ void UploadIntake::processHead()
         respond(refusal, headRequest, true);
         drainAndClose();
     } else if (route.method == "GET") {
-        // Downloads stream from the file in bounded pieces.
+        // Downloads stream from the store in bounded pieces.
         const TusResponse response = m_handler.handle(request, route);
-        if (response.bodyFile.isEmpty()) {
+        if (!response.bodyReader) {
             respond(response, headRequest, !head.keepAlive);
             if (!head.keepAlive)
                 closeGracefully();

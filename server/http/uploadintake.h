@@ -8,7 +8,7 @@
 //   streams into the store through a bounded buffer, and TusHandler::finishBody() commits
 //   and answers. A dropped connection commits the bytes that arrived. A creation that
 //   needs the pre-create hook waits for it (the handler will not create without it).
-// - GET of a completed upload streams the file in bounded pieces.
+// - GET of a completed upload streams the store's bytes (ContentReader) in bounded pieces.
 // - Everything else (HEAD, OPTIONS, DELETE, errors) is answered from TusHandler::handle().
 //
 // Bounded input: while a request waits (for a hook, a storage worker, a download being
@@ -24,6 +24,7 @@
 // Threads: the event-loop thread only (the socket's thread); storage jobs it starts hand
 // their results back to it as queued calls.
 #include "chunkeddecoder.h"
+#include "contentreader.h"
 #include "storagequeue.h"
 #include "requesthead.h"
 #include "servermetrics.h"
@@ -108,7 +109,8 @@ private:
     void finishBody(std::optional<TusError> failure);
     void startSending(const TusResponse &response, bool keepAlive);
     void sendMore();
-    // fileFollows: the caller streams response.bodyFile right after (a download).
+    void endSending();
+    // fileFollows: the caller streams response.bodyReader right after (a download).
     void respond(const TusResponse &response, bool headRequest, bool close, bool fileFollows = false);
     void fail(TusError error);
     void drainAndClose();
@@ -162,8 +164,11 @@ private:
     bool m_keepAlive = true;
     bool m_limitHit = false;
 
-    // A download being sent (GET of a completed upload).
-    QFile m_file;
+    // A download being sent (GET of a completed upload). Its head waits in m_sendHead until
+    // the store has answered (ContentReader::Opening), so a store that fails first still
+    // gets its own status.
+    std::shared_ptr<ContentReader> m_sendReader;
+    std::optional<TusResponse> m_sendHead;
     qint64 m_sendLeft = 0;
 
     QTimer m_timer;              // idle, read and drain timeouts; fires at m_timerDue

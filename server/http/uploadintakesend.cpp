@@ -1,5 +1,5 @@
 // UploadIntake, the answering half: responses on the wire (respond), downloads streamed
-// from the data file with a bounded queue (startSending, sendMore), and the bookkeeping of
+// from the store with a bounded queue (startSending, sendMore), and the bookkeeping of
 // each exchange (metrics, the access log). uploadintake.cpp reads requests.
 #include "uploadintake.h"
 
@@ -9,9 +9,6 @@
 #include <QJsonObject>
 #include <QTcpSocket>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace qtus {
 
@@ -26,42 +23,54 @@ void UploadIntake::closeGracefully()
 void UploadIntake::startSending(const TusResponse &response, bool keepAlive)
 {
     m_keepAlive = keepAlive;
-    // Never through a symlink, and only a regular file: whoever can write the upload
-    // directory must not be able to make a download serve another file.
-    const int fd = ::open(QFile::encodeName(response.bodyFile).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st = {};
-    const bool regular = fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (!regular || !m_file.open(fd, QIODevice::ReadOnly | QIODevice::Unbuffered, QFileDevice::AutoCloseHandle)
-        || !m_file.seek(response.bodyFileOffset)) {
-        if (fd >= 0 && !m_file.isOpen())
-            ::close(fd);
-        m_file.close();
-        qCWarning(lcHttp).noquote() << "cannot serve" << response.bodyFile << ": not a regular file that can be read";
-        respond(TusHandler::errorResponse(TusError::StorageFailure), false, !keepAlive);
-        if (!keepAlive)
-            closeGracefully();
-        return;
-    }
-    respond(response, false, !keepAlive, true);
-    m_sendLeft = response.bodyFileLength;
+    m_sendReader = response.bodyReader;
+    m_sendHead = response;
+    m_sendLeft = response.bodyLength;
     m_state = State::Sending;
+    connect(m_sendReader.get(), &ContentReader::readyRead, this, &UploadIntake::sendMore);
     connect(m_socket, &QAbstractSocket::bytesWritten, this, &UploadIntake::sendMore, Qt::UniqueConnection);
     sendMore();
 }
 
 void UploadIntake::sendMore()
 {
-    if (m_state != State::Sending || !m_socket)
+    if (m_state != State::Sending || !m_socket || !m_sendReader)
         return;
+    if (m_sendHead) {
+        // Nothing is promised until the store has answered: a failure now is its own answer.
+        switch (m_sendReader->state()) {
+        case ContentReader::State::Opening:
+            armTimer();
+            return;
+        case ContentReader::State::Failed: {
+            qCWarning(lcHttp).noquote() << "cannot serve" << m_sendReader->describe();
+            const TusError failure = m_sendReader->failure();
+            endSending();
+            m_state = State::Head;
+            respond(TusHandler::errorResponse(failure), false, !m_keepAlive);
+            if (!m_keepAlive)
+                closeGracefully();
+            else
+                QMetaObject::invokeMethod(this, &UploadIntake::process, Qt::QueuedConnection);
+            return;
+        }
+        case ContentReader::State::Open:
+            respond(*m_sendHead, false, !m_keepAlive, true);
+            m_sendHead.reset();
+            break;
+        }
+    }
     if (m_chunk.size() < chunkSize)
         m_chunk.resize(chunkSize);
     // Keep at most about a socket buffer's worth queued: memory stays flat for any size.
     while (m_sendLeft > 0 && m_socket->bytesToWrite() < socketBufferSize) {
-        const qint64 n = m_file.read(m_chunk.data(), qMin(chunkSize, m_sendLeft));
-        if (n <= 0) {
-            // The length is already promised; a short file cannot be answered honestly.
-            qCWarning(lcHttp) << "download of" << m_file.fileName() << "ended early:" << m_file.errorString();
-            m_file.close();
+        const qint64 n = m_sendReader->read(m_chunk.data(), qMin(chunkSize, m_sendLeft));
+        if (n == 0)
+            break;  // the store's bytes are on their way: readyRead() calls again
+        if (n < 0) {
+            // The length is already promised; a short body cannot be answered honestly.
+            qCWarning(lcHttp).noquote() << "download of" << m_sendReader->describe() << "ended early";
+            endSending();
             m_state = State::Closed;
             m_socket->abort();
             return;
@@ -72,7 +81,7 @@ void UploadIntake::sendMore()
     armTimer();
     if (m_sendLeft > 0)
         return;
-    m_file.close();
+    endSending();
     m_state = State::Head;
     if (!m_keepAlive) {
         closeGracefully();
@@ -81,11 +90,20 @@ void UploadIntake::sendMore()
     QMetaObject::invokeMethod(this, &UploadIntake::process, Qt::QueuedConnection);  // pipelined requests
 }
 
+void UploadIntake::endSending()
+{
+    if (m_sendReader)
+        m_sendReader->disconnect(this);
+    m_sendReader.reset();
+    m_sendHead.reset();
+    m_sendLeft = 0;
+}
+
 void UploadIntake::respond(const TusResponse &response, bool headRequest, bool close, bool fileFollows)
 {
     if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
-    if (!response.bodyFile.isEmpty() && !fileFollows && !headRequest) {
+    if (response.bodyReader && !fileFollows && !headRequest) {
         // Its Content-Length would promise bytes nobody sends: never on the wire.
         qCWarning(lcHttp) << "refusing to answer with a file body that is not streamed";
         respond(TusHandler::errorResponse(TusError::StorageFailure), false, close);
@@ -100,7 +118,7 @@ void UploadIntake::respond(const TusResponse &response, bool headRequest, bool c
         bytes = serializeResponse(closing, headRequest);
     }
     m_socket->write(bytes);
-    endExchange(response.status, bytes.size() + (fileFollows ? response.bodyFileLength : 0));
+    endExchange(response.status, bytes.size() + (fileFollows ? response.bodyLength : 0));
 }
 
 void UploadIntake::beginExchange(const QByteArray &method, const QByteArray &path)

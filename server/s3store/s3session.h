@@ -36,6 +36,11 @@ public:
         finished.acquire();
         return result;
     }
+    // Runs work on the client's thread and goes on without waiting (a streamed download).
+    void start(std::function<void(S3Client &client)> work)
+    {
+        post([this, work = std::move(work)] { work(*m_client); });
+    }
     // A whole object of at most maxSize bytes (an .info, a tail of under 5 MiB), in memory;
     // larger is an error. notFound() when it does not exist.
     S3Result<QByteArray> getSmallObject(const QString &key, qint64 maxSize);

@@ -2,6 +2,7 @@
 // s3uploadstorecommit.cpp.
 #include "s3uploadstore.h"
 
+#include "s3contentreader.h"
 #include "logging.h"
 #include "uploadid.h"
 
@@ -372,9 +373,9 @@ S3UploadStore::Assembly S3UploadStore::takeAssembly(const QString &id)
     return m_assemblies.take(id);
 }
 
-QString S3UploadStore::contentFile(const QString &) const
+std::unique_ptr<ContentReader> S3UploadStore::openContent(const QString &id, qint64 offset, qint64 length) const
 {
-    return QString();  // no content serving yet (capabilities())
+    return std::make_unique<S3ContentReader>(m_session, objectKey(id), offset, length);
 }
 
 QJsonObject S3UploadStore::hookStorage(const QString &id) const

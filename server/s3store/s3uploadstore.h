@@ -21,8 +21,8 @@
 // one, are copied inside S3 (UploadPartCopy), never through this server; the rest are
 // downloaded into the staging file and shipped like a PATCH's body.
 //
-// Capabilities: termination, deferred length, concatenation. Not yet: downloads (GetObject),
-// so GET is not offered.
+// Capabilities: termination, deferred length, concatenation, and downloads: GET of a
+// completed upload streams its object (GetObject with a Range, s3contentreader.h).
 //
 // Threads: any thread but the S3 session's own (s3session.h); every call may wait for S3.
 #include "s3session.h"
@@ -55,7 +55,7 @@ public:
 
     bool open(QString *error) override;
     QString location() const override;
-    StoreCapabilities capabilities() const override { return {true, true, true, false}; }
+    StoreCapabilities capabilities() const override { return {true, true, true, true}; }
     const Clock &clock() const override { return m_clock; }
     Duration expireAfter() const override { return m_settings.expireAfter; }
 
@@ -74,7 +74,7 @@ public:
     using UploadStore::remove;
     StoreStatus remove(const QString &id, qint64 *bytesFreed, QString *why, RemovalReason reason) override;
     StoreStatus appendUpload(UploadWriter &writer, const QString &partId, qint64 length) override;
-    QString contentFile(const QString &id) const override;
+    std::unique_ptr<ContentReader> openContent(const QString &id, qint64 offset, qint64 length) const override;
     // tusd's s3store: {"Type": "s3store", "Bucket": ..., "Key": ...}.
     QJsonObject hookStorage(const QString &id) const override;
     // Multipart uploads and objects no .info describes, older than --orphan-grace (s3straysweep.cpp).

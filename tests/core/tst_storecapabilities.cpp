@@ -50,7 +50,10 @@ public:
     {
         return m_inner.appendUpload(writer, partId, length);
     }
-    QString contentFile(const QString &id) const override { return m_inner.contentFile(id); }
+    std::unique_ptr<ContentReader> openContent(const QString &id, qint64 offset, qint64 length) const override
+    {
+        return m_inner.openContent(id, offset, length);
+    }
     QJsonObject hookStorage(const QString &id) const override { return m_inner.hookStorage(id); }
 
 private:

@@ -1,16 +1,19 @@
 // S3UploadStore under the real TusHandler against a real Ceph RGW (the ctest fixture):
 // bytes through the tail object into 5 MiB parts and a completed object identical to what
 // was sent; a second store on the same bucket (another node) seeing the same offsets;
-// deferred length; termination removing every object; the extensions the store can serve;
-// an unreachable S3 answering 503 with nothing lost.
+// deferred length; termination removing every object; downloads streamed from the object,
+// whole and in ranges; the extensions the store can serve; an unreachable S3 answering 503
+// with nothing lost.
 #include "s3testenv.h"
 #include "cleanuppass.h"
+#include "s3contentreader.h"
 #include "s3uploadstore.h"
 #include "tushandler.h"
 #include "tusrequest.h"
 #include "uploadlocks.h"
 
 #include <QRandomGenerator>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -58,6 +61,23 @@ struct Node
     std::unique_ptr<S3UploadStore> store;
     std::unique_ptr<TusHandler> handler;
 };
+
+// Everything a download's reader gives, as the HTTP layer reads it: what is there, then
+// wait for readyRead(). Stops at a failure.
+QByteArray drain(ContentReader &reader, qint64 length)
+{
+    QByteArray out;
+    QByteArray chunk(256 * 1024, Qt::Uninitialized);
+    while (out.size() < length && reader.state() != ContentReader::State::Failed) {
+        QSignalSpy more(&reader, &ContentReader::readyRead);
+        const qint64 n = reader.state() == ContentReader::State::Open ? reader.read(chunk.data(), chunk.size()) : 0;
+        if (n > 0)
+            out += chunk.left(n);
+        else if (n == 0 && !more.wait(20000))
+            break;
+    }
+    return out;
+}
 
 QByteArray pathOf(const TusResponse &created)
 {
@@ -211,6 +231,76 @@ private slots:
         QVERIFY(objectBytes(a->store->objectKey(id)) == expected);
         QCOMPARE(a->store->bytesCopiedInS3(), copiedInS3);
         QCOMPARE(QDir(m_staging.path()).entryList(QDir::Files), QStringList());
+    }
+
+    // GET of a completed upload streams its object from S3, whole or a range; the bytes are
+    // what was sent. The reader is Opening until S3 answers, so nothing is promised before.
+    void downloadStreamsTheObject_data()
+    {
+        QTest::addColumn<QByteArray>("range");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<qint64>("first");
+        QTest::addColumn<qint64>("length");
+        const qint64 size = 7 * MiB + 5;
+        QTest::newRow("whole") << QByteArray() << 200 << qint64(0) << size;
+        QTest::newRow("across the part boundary") << QByteArray("bytes=5242000-5243999") << 206 << qint64(5242000) << qint64(2000);
+        QTest::newRow("the last 10") << QByteArray("bytes=-10") << 206 << size - 10 << qint64(10);
+        QTest::newRow("from 6 MiB") << QByteArray("bytes=6291456-") << 206 << 6 * MiB << size - 6 * MiB;
+    }
+    void downloadStreamsTheObject()
+    {
+        QFETCH(QByteArray, range);
+        QFETCH(int, status);
+        QFETCH(qint64, first);
+        QFETCH(qint64, length);
+        auto a = node(m_s3);
+        const QByteArray content = randomBytes(7 * MiB + 8).left(7 * MiB + 5);
+        const TusResponse created = a->send("POST", "/files/", {"Upload-Length: " + QByteArray::number(content.size())});
+        const QByteArray path = pathOf(created);
+        QCOMPARE(a->patch(path, 0, content.left(5 * MiB)).status, 204);
+        QCOMPARE(a->send("GET", path, {}).status, 404);  // not complete yet
+        QCOMPARE(a->patch(path, 5 * MiB, content.mid(5 * MiB)).status, 204);
+
+        const TusResponse got = a->send("GET", path, range.isEmpty() ? QByteArrayList() : QByteArrayList{"Range: " + range});
+        QCOMPARE(got.status, status);
+        QCOMPARE(got.bodyLength, length);
+        QVERIFY(got.bodyReader);
+        QCOMPARE(got.bodyReader->state(), ContentReader::State::Opening);
+        const QByteArray served = drain(*got.bodyReader, length);
+        QCOMPARE(got.bodyReader->state(), ContentReader::State::Open);
+        QCOMPARE(served.size(), length);
+        QVERIFY(served == content.mid(first, length));
+    }
+
+    // The object gone between the lookup and the transfer (removed by another node): the
+    // reader fails before anything is promised, as NotFound. An unreachable S3: as
+    // StorageUnavailable (503).
+    void downloadFailuresComeBeforeTheAnswer()
+    {
+        auto a = node(m_s3);
+        const TusResponse created = a->send("POST", "/files/", {"Upload-Length: 5"});
+        const QByteArray path = pathOf(created);
+        QCOMPARE(a->patch(path, 0, "12345").status, 204);
+        const QString id = QString::fromLatin1(path.mid(7));
+        S3Session session(m_s3);
+        QVERIFY(session.call<std::monostate>([&](S3Client &c, S3Client::Callback<std::monostate> done) {
+            c.deleteObject(a->store->objectKey(id), nullptr, done);
+        }).ok());
+        const TusResponse got = a->send("GET", path, {});
+        QCOMPARE(got.status, 200);
+        QVERIFY(got.bodyReader);
+        QCOMPARE(drain(*got.bodyReader, 5), QByteArray());
+        QCOMPARE(got.bodyReader->state(), ContentReader::State::Failed);
+        QCOMPARE(got.bodyReader->failure(), TusError::NotFound);
+
+        S3Config closed = m_s3;
+        closed.endpoint.setPort(1);  // nothing listens there
+        closed.transferTimeout = 2s;
+        S3Session down(closed);
+        S3ContentReader unreachable(down, a->store->objectKey(id), 0, 5);
+        QCOMPARE(drain(unreachable, 5), QByteArray());
+        QCOMPARE(unreachable.state(), ContentReader::State::Failed);
+        QCOMPARE(unreachable.failure(), TusError::StorageUnavailable);
     }
 
     void extensionsAreWhatTheStoreServes()
