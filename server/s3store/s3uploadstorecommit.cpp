@@ -101,7 +101,9 @@ StoreStatus S3UploadStore::commit(UploadWriter &writer, UploadInfo *after)
     r.parts.append(assembly.copied);
     const qint64 added = assembly.copiedBytes + kept;
     const bool complete = !r.info.sizeIsDeferred && r.info.offset + added >= r.info.size;
-    if (kept > 0 || (complete && added > 0)) {
+    // Complete with nothing new (a PATCH that only declared the length): the tail still has
+    // to become the last part and the multipart upload the object.
+    if (kept > 0 || (complete && (added > 0 || !r.multipartId.isEmpty()))) {
         if (const StoreStatus shipped = ship(r, staging, writer.fileDescriptor(), kept, complete);
             shipped != StoreStatus::Ok)
             return done(shipped);  // the .info is as it was: none of these bytes is acknowledged
@@ -192,7 +194,19 @@ StoreStatus S3UploadStore::ship(Record &r, const QString &staging, int stagingFd
         r.tailKey.clear();
         r.tailSize = 0;
     }
-    if (complete) {
+    if (complete && r.parts.isEmpty()) {
+        // No byte at all (a deferred length declared 0): S3 completes no multipart upload
+        // without parts, so the object is an empty one and the multipart upload goes.
+        const auto put = m_session.call<QByteArray>([&](S3Client &c, S3Client::Callback<QByteArray> cb) {
+            c.putObject(objectKey(id), QByteArray(), QByteArray(), nullptr, cb);
+        });
+        if (!put.ok())
+            return failure(*put.error);
+        m_session.call<std::monostate>([&](S3Client &c, S3Client::Callback<std::monostate> cb) {
+            c.abortMultipartUpload(objectKey(id), r.multipartId, nullptr, cb);
+        });
+        r.multipartId.clear();
+    } else if (complete) {
         const auto completed = m_session.call<QByteArray>([&](S3Client &c, S3Client::Callback<QByteArray> cb) {
             c.completeMultipartUpload(objectKey(id), r.multipartId, r.parts, nullptr, cb);
         });

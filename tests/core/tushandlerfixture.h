@@ -2,8 +2,16 @@
 // The world a TusHandler test runs in: a FileUploadStore in a QTemporaryDir, UploadLocks, a
 // ManualClock, and a handler built from a ServerConfig; plus a request builder that reads like
 // a table row ("Name: value" header lines) and the checks every response must pass.
+//
+// Built with QTUS_TEST_S3_STORE, the store is an S3UploadStore on the RGW of the tests/s3
+// fixture instead (a fresh key prefix per test, staging files in the QTemporaryDir): the same
+// protocol rows run against both stores. What the checks read from the store then comes
+// from S3 itself (tushandlers3fixture.h).
 #include "fileuploadstore.h"
 #include "tushandler.h"
+#ifdef QTUS_TEST_S3_STORE
+#include "tushandlers3fixture.h"
+#endif
 
 #include <QDir>
 #include <QFile>
@@ -33,6 +41,12 @@ inline QByteArray pathOf(const TusResponse &created)
     return location.mid(location.indexOf("/files/"));
 }
 
+#ifdef QTUS_TEST_S3_STORE
+using StoreUnderTest = S3UploadStore;
+#else
+using StoreUnderTest = FileUploadStore;
+#endif
+
 class TusHandlerFixture
 {
 protected:
@@ -42,7 +56,17 @@ protected:
                      const QByteArray &body = {}, const QByteArray &scheme = "http");
     QString prepare(const QByteArray &spec);  // "10:abc" = length 10 holding "abc"; "defer:abc"
     QByteArray bytesOf(const QString &id) const;
+    // What the store holds: files in its directory, or objects and multipart uploads under
+    // its prefix. itemsPerUpload: for one upload that has bytes (<id>.info and <id>; or
+    // <id>.info, a tail object and the multipart upload).
     int filesInStore() const;
+    int itemsOf(const QString &id) const;  // of one upload
+    static constexpr int itemsPerUpload =
+#ifdef QTUS_TEST_S3_STORE
+        3;
+#else
+        2;
+#endif
     // Only <id>.info and <id> of indexed uploads, and a data file only where a byte (or a
     // zero length) arrived: nothing else is ever left in the store.
     void checkStoreFiles() const;
@@ -55,7 +79,10 @@ protected:
     ManualClock m_clock;
     UploadLocks m_locks;
     std::unique_ptr<TusHandler> m_handler;
-    std::unique_ptr<FileUploadStore> m_store;
+    std::unique_ptr<StoreUnderTest> m_store;
+#ifdef QTUS_TEST_S3_STORE
+    S3FixtureBucket m_bucket;  // the test's prefix on the RGW, and what lists it
+#endif
 };
 
 inline void TusHandlerFixture::setUpFixture()
@@ -66,6 +93,9 @@ inline void TusHandlerFixture::setUpFixture()
     QVERIFY(m_root->isValid());
     m_storeDir = m_root->filePath(QStringLiteral("store"));
     m_clock.set(QDateTime(QDate(2026, 1, 1), QTime(12, 0), Qt::UTC));
+#ifdef QTUS_TEST_S3_STORE
+    QVERIFY2(m_bucket.newPrefix(), qPrintable(m_bucket.problem));
+#endif
     start();
 }
 
@@ -78,7 +108,12 @@ inline void TusHandlerFixture::start(qint64 maxSize, FsyncPolicy fsync, const QS
     config.fsync = fsync;
     config.basePath = basePath;
     m_handler.reset();
+    m_store.reset();
+#ifdef QTUS_TEST_S3_STORE
+    m_store = m_bucket.makeStore(config.dir, config.expireAfter, m_clock);
+#else
     m_store = std::make_unique<FileUploadStore>(config.dir, config.fsync, config.expireAfter, m_clock);
+#endif
     QString error;
     QVERIFY2(m_store->open(&error), qPrintable(error));
     m_handler = std::make_unique<TusHandler>(config, *m_store, m_locks, m_clock);
@@ -118,6 +153,12 @@ inline QString TusHandlerFixture::prepare(const QByteArray &spec)
     return id;
 }
 
+#ifdef QTUS_TEST_S3_STORE
+inline QByteArray TusHandlerFixture::bytesOf(const QString &id) const { return m_bucket.bytesOf(*m_store, id); }
+inline int TusHandlerFixture::filesInStore() const { return m_bucket.items().size(); }
+inline int TusHandlerFixture::itemsOf(const QString &id) const { return m_bucket.itemsOf(id); }
+inline void TusHandlerFixture::checkStoreFiles() const { m_bucket.checkItems(*m_store); }
+#else
 inline QByteArray TusHandlerFixture::bytesOf(const QString &id) const
 {
     QFile f(m_store->dataPath(id));
@@ -131,6 +172,11 @@ inline int TusHandlerFixture::filesInStore() const
     return int(QDir(m_storeDir).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot).size());
 }
 
+inline int TusHandlerFixture::itemsOf(const QString &id) const
+{
+    return int(QFile::exists(m_store->dataPath(id))) + int(QFile::exists(m_store->infoPath(id)));
+}
+
 inline void TusHandlerFixture::checkStoreFiles() const
 {
     int expected = 0;
@@ -142,6 +188,7 @@ inline void TusHandlerFixture::checkStoreFiles() const
     }
     QCOMPARE(filesInStore(), expected);
 }
+#endif
 
 inline void TusHandlerFixture::checkHygiene(const QByteArray &method, const TusResponse &r)
 {

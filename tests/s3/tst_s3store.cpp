@@ -174,6 +174,22 @@ private slots:
         QCOMPARE(a->send("PATCH", path, {"Upload-Offset: 6", "Upload-Length: 11", "Content-Type: application/offset+octet-stream"},
                          "world").status, 204);
         QCOMPARE(objectBytes(a->store->objectKey(QString::fromLatin1(path.mid(7)))), QByteArray("hello world"));
+
+        // The length declared by a PATCH without bytes: the tail becomes the object.
+        const QByteArray tailOnly = pathOf(a->send("POST", "/files/", {"Upload-Defer-Length: 1"}));
+        QCOMPARE(a->patch(tailOnly, 0, "abc").status, 204);
+        QCOMPARE(a->send("PATCH", tailOnly, {"Upload-Offset: 3", "Upload-Length: 3", "Content-Type: application/offset+octet-stream"}).status, 204);
+        QCOMPARE(objectBytes(a->store->objectKey(QString::fromLatin1(tailOnly.mid(7)))), QByteArray("abc"));
+        // Declared 0 before any byte: an empty object, no multipart upload left open.
+        const QByteArray empty = pathOf(a->send("POST", "/files/", {"Upload-Defer-Length: 1"}));
+        QCOMPARE(a->send("PATCH", empty, {"Upload-Offset: 0", "Upload-Length: 0", "Content-Type: application/offset+octet-stream"}).status, 204);
+        QCOMPARE(objectBytes(a->store->objectKey(QString::fromLatin1(empty.mid(7)))), QByteArray());
+        S3Session session(m_s3);
+        const auto open = session.call<S3UploadPage>([&](S3Client &c, S3Client::Callback<S3UploadPage> done) {
+            c.listMultipartUploads(a->store->objectKey(QString::fromLatin1(empty.mid(7))), QString(), QString(), 10, nullptr, done);
+        });
+        QVERIFY(open.ok());
+        QCOMPARE(open.value.uploads.size(), 0);
     }
 
     void terminationRemovesEveryObject()
