@@ -7,7 +7,7 @@ DIR ?= ./uploads
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps test-deps configure build run run-admin test check unit interop reliability fuzz fuzz-quick sanitize sanitize-build sanitize-run packages-build reliability-instrumented scale scale-instrumented mutants bench bench-admin bench-hooks bench-tls bench-s3 deb package-test packages clean
+.PHONY: deps test-deps configure build run run-admin test check unit interop interop-s3 reliability fuzz fuzz-quick sanitize sanitize-build sanitize-run packages-build reliability-instrumented scale scale-instrumented interop-s3-instrumented mutants bench bench-admin bench-hooks bench-tls bench-s3 deb package-test packages clean
 
 deps:
 	@scripts/install-deps.sh
@@ -32,6 +32,10 @@ unit: test-deps build
 
 interop: test-deps build
 	scripts/interop.sh $(BUILD_DIR)/server/qtusd
+
+# the interop clients against qtusd's S3 store on a throw-away local Ceph RGW (stored bytes read back by GET)
+interop-s3: test-deps build
+	scripts/interop-s3.sh $(BUILD_DIR)/server/qtusd
 
 # crash consistency (SIGKILL + restart) and slowloris load against the real qtusd (docs/reliability.md)
 reliability: test-deps build
@@ -61,7 +65,7 @@ mutants: deps
 	@scripts/mutants.sh
 
 # the quick loop while developing (about 5 minutes): everything but fuzz and sanitize
-check: unit interop reliability scale
+check: unit interop interop-s3 reliability scale
 
 # every test: what CI runs; prints each stage's time. Every Qt Test suite and the interop
 # clients run once, on the build instrumented with ASan+UBSan+LSan (make sanitize); the
@@ -69,7 +73,7 @@ check: unit interop reliability scale
 # then the Debian packages (make package-test, from a Release build of the programs alone).
 # make check runs the same suites on the Release build.
 test:
-	@scripts/stages.sh sanitize-build packages-build\& sanitize-run reliability-instrumented scale-instrumented wait fuzz-quick packages
+	@scripts/stages.sh sanitize-build packages-build\& sanitize-run reliability-instrumented scale-instrumented interop-s3-instrumented wait fuzz-quick packages
 
 # the Release build make packages uses (build-deb/), on its own
 packages-build:
@@ -90,6 +94,9 @@ scale: test-deps build
 
 scale-instrumented: test-deps
 	tests/scale/two-nodes-test.sh build-asan/server/qtusd
+
+interop-s3-instrumented: test-deps
+	scripts/interop-s3.sh build-asan/server/qtusd
 
 # qtusd next to @tus/server on loopback; prints one table (see docs/performance.md)
 bench:

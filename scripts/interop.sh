@@ -18,6 +18,8 @@ qtusd="${1:-$repo_root/build/server/qtusd}"
 interop_dir="$repo_root/tests/interop"
 
 die() { echo "interop.sh: $*" >&2; exit 1; }
+# shellcheck source=scripts/interop-common.sh
+. "$repo_root/scripts/interop-common.sh"
 
 [[ -x "$qtusd" ]] || die "server binary not found or not executable: $qtusd"
 command -v node >/dev/null || die "node is not installed"
@@ -43,10 +45,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-show_server_log() {
-    echo "--- qtusd stdout ---" >&2; cat "$server_out" >&2 || true
-    echo "--- qtusd stderr ---" >&2; tail -n 50 "$server_err" >&2 || true
-}
 
 # Starts qtusd with the given extra flags on $1 (its upload directory); sets server_pid and
 # url from its first stdout line, "qtusd listening on http(s)://HOST:PORT/files/" (max ~10 s).
@@ -72,57 +70,16 @@ start_server() {
     die "qtusd did not print 'qtusd listening on http(s)://HOST:PORT/files/' within 10 s"
 }
 
-# Stops the running qtusd (SIGTERM, then SIGKILL after 5 s).
-stop_server() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    server_pid=""
-}
 
 start_server "$upload_dir"
 echo "interop.sh: qtusd (pid $server_pid) listening on $url, data dir $upload_dir"
 
-result_line='^([0-9]+) passed, ([0-9]+) failed$'
 total_passed=0
 total_failed=0
 status=0
 
-# Runs one client, shows its lines but its own count line, and adds that count to the totals.
-# A client that exits non-zero without a failed check, or prints no count, counts one failure.
-run_client() {
-    local label="$1"; shift
-    local out="$work_dir/$label.out" rc line
-    echo "# $label"
-    set +e
-    "$@" | tee "$out" | grep --line-buffered -v -E "$result_line"
-    rc=${PIPESTATUS[0]}
-    set -e
-    line="$(grep -E "$result_line" "$out" | tail -n 1 || true)"
-    if [[ "$line" =~ $result_line ]]; then
-        total_passed=$((total_passed + BASH_REMATCH[1]))
-        total_failed=$((total_failed + BASH_REMATCH[2]))
-        if [[ $rc -ne 0 && ${BASH_REMATCH[2]} -eq 0 ]]; then
-            echo "not ok - $label exited with status $rc"
-            total_failed=$((total_failed + 1))
-        fi
-    else
-        echo "not ok - $label printed its result line (exit status $rc)"
-        total_failed=$((total_failed + 1))
-    fi
-    [[ $rc -eq 0 ]] || status=1
-}
 
-tuspy_python=""
-for candidate in ${QTUS_PYTHON:-} python3 /usr/bin/python3; do
-    if command -v "$candidate" >/dev/null && "$candidate" -c 'import tusclient' 2>/dev/null; then
-        tuspy_python="$candidate"
-        break
-    fi
-done
+tuspy_python="$(find_tuspy_python)"
 
 run_client tus-js-client node "$interop_dir/jsclient.mjs" "$url" "$upload_dir"
 run_client "tus-js-client parallelUploads" node "$interop_dir/parallel.mjs" "$url" "$upload_dir"

@@ -160,11 +160,13 @@ void tst_ChecksumConcat::checksum()
     if (status == 204)
         QCOMPARE(r.header("Upload-Offset"), QByteArray::number(bytesAfter.size()));
     QCOMPARE(bytesOf(id), bytesAfter);
+#ifndef QTUS_TEST_S3_STORE
     QCOMPARE(QFileInfo(m_store->dataPath(id)).size(), qint64(bytesAfter.size()));
+#endif
     QCOMPARE(m_store->find(id)->offset, qint64(bytesAfter.size()));
     QCOMPARE(send("HEAD", url).header("Upload-Offset"), QByteArray::number(bytesAfter.size()));
     QCOMPARE(m_locks.count(), 0);
-    QCOMPARE(filesInStore(), 2);
+    checkStoreFiles();  // the upload's own files (objects), nothing a refused chunk left
 
     if (status != 204) {  // the offset did not move: the same chunk, correctly summed, is accepted
         const TusResponse retry = send("PATCH", url, {octet, "Upload-Offset: " + offset, checksumHeader("sha1", QCryptographicHash::Sha1, body)}, body);

@@ -43,6 +43,20 @@ export function prngBytes(size, seed) {
   return Buffer.from(words.buffer, 0, size)
 }
 
+// The bytes the server stores for an upload. dataDir is the server's upload directory (the
+// file store's data file dataDir/id is read), or the literal string GET for a store whose
+// bytes are not files here (the S3 store): then they are what a GET of the upload URL answers,
+// which must be 200.
+export async function storedBytes(dataDir, url, id) {
+  if (dataDir !== 'GET') return fs.readFileSync(path.join(dataDir, id))
+  const res = await fetch(url, { headers: { 'Tus-Resumable': '1.0.0' }, signal: AbortSignal.timeout(60_000) })
+  if (res.status !== 200) {
+    await res.body?.cancel()
+    throw new Error(`GET ${url} answered ${res.status}, not 200`)
+  }
+  return Buffer.from(await res.arrayBuffer())
+}
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 // Polls pred() until it holds or ms have passed; its last value.
 export async function waitFor(pred, ms = 10_000) {

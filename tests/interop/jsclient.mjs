@@ -1,15 +1,15 @@
 // Interop test: drives a running qtusd with the official tus-js-client (Node API).
-// Usage: node jsclient.mjs <endpoint-url> <data-dir-of-server>
+// Usage: node jsclient.mjs <endpoint-url> <data-dir-of-server|GET>
 // Prints one "ok - ..." / "not ok - ..." line per check, then "N passed, M failed".
 import { Upload } from 'tus-js-client'
-import { check, errText, finish, finishWithin, note, prngBytes, sha256 } from './harness.mjs'
+import { check, errText, finish, finishWithin, note, prngBytes, sha256, storedBytes } from './harness.mjs'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
 const [endpointArg, dataDir] = process.argv.slice(2)
 if (!endpointArg || !dataDir) {
-  console.error('usage: node jsclient.mjs <endpoint-url> <data-dir-of-server>'); process.exit(2)
+  console.error('usage: node jsclient.mjs <endpoint-url> <data-dir-of-server|GET>'); process.exit(2)
 }
 const endpoint = endpointArg.endsWith('/') ? endpointArg : `${endpointArg}/`
 
@@ -118,9 +118,9 @@ async function verifyComplete(label, url, src, location, metadata) {
   } catch (err) {
     check(false, `${label}: HEAD request answered`, errText(err))
   }
-  const stored = path.join(dataDir, id || '(no-id)')
+  const stored = dataDir === 'GET' ? `GET ${url}` : path.join(dataDir, id || '(no-id)')
   let data = null
-  try { data = fs.readFileSync(stored) } catch (err) { data = errText(err) }
+  try { data = await storedBytes(dataDir, url, id || '(no-id)') } catch (err) { data = errText(err) }
   check(Buffer.isBuffer(data) && sha256(data) === src.sha, `${label}: stored file byte-identical (sha256)`,
     `file=${stored} ${Buffer.isBuffer(data) ? `size=${data.length} expected=${src.size}` : `unreadable: ${data}`}`)
 }

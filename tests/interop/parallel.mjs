@@ -1,15 +1,14 @@
 // Interop test of the concatenation extension: tus-js-client with `parallelUploads: 4`
 // against a running qtusd (rules CC1–CC3 with a real client).
-// Usage: node parallel.mjs <endpoint-url> <data-dir-of-server>
+// Usage: node parallel.mjs <endpoint-url> <data-dir-of-server|GET>
 // Prints one "ok - ..." / "not ok - ..." line per check, then "N passed, M failed".
 import { Upload } from 'tus-js-client'
-import { check, errText, finish, finishWithin, note, prngBytes, sha256 } from './harness.mjs'
-import fs from 'node:fs'
+import { check, errText, finish, finishWithin, note, prngBytes, sha256, storedBytes } from './harness.mjs'
 import path from 'node:path'
 
 const [endpointArg, dataDir] = process.argv.slice(2)
 if (!endpointArg || !dataDir) {
-  console.error('usage: node parallel.mjs <endpoint-url> <data-dir-of-server>'); process.exit(2)
+  console.error('usage: node parallel.mjs <endpoint-url> <data-dir-of-server|GET>'); process.exit(2)
 }
 const endpoint = endpointArg.endsWith('/') ? endpointArg : `${endpointArg}/`
 
@@ -110,9 +109,9 @@ async function parallelUpload(label, size, seed, options = {}) {
     check(false, `${label}: HEAD on the partial uploads answered`, errText(err))
   }
 
-  const stored = path.join(dataDir, id || '(no-id)')
+  const stored = dataDir === 'GET' ? `GET ${url}` : path.join(dataDir, id || '(no-id)')
   let bytes
-  try { bytes = fs.readFileSync(stored) } catch (err) { bytes = errText(err) }
+  try { bytes = await storedBytes(dataDir, url, id || '(no-id)') } catch (err) { bytes = errText(err) }
   check(Buffer.isBuffer(bytes) && bytes.length === size && sha256(bytes) === sha256(data),
     `${label}: final upload's bytes on disk are the file (sha256)`,
     Buffer.isBuffer(bytes) ? `size=${bytes.length} expected=${size}` : `unreadable ${stored}: ${bytes}`)
