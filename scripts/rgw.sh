@@ -4,6 +4,9 @@
 #   scripts/rgw.sh start DIR PORT      S3 on 127.0.0.1:PORT, the monitor on RGW_MON_PORT
 #                                      (PORT+1); prints DIR/env once a bucket round trip works
 #   scripts/rgw.sh stop DIR [--purge]
+#   scripts/rgw.sh gateway-down DIR    SIGKILLs the radosgw only: S3 is unreachable (connection
+#                                      refused) while the monitor and the OSD keep the objects
+#   scripts/rgw.sh gateway-up DIR      starts the radosgw again; returns once S3 answers
 # Knobs: OBJECTSTORE=memstore|bluestore (a sparse file DIR/osd.0/block), RGW_STORE_BYTES (the
 # OSD's size, 4 GiB), RGW_BUCKET (qtus), RGW_TIMEOUT (seconds for each wait, 60).
 # Needs Debian 12's ceph-mon ceph-osd radosgw ceph-common uuid-runtime curl.
@@ -11,7 +14,7 @@ set -euo pipefail
 
 here=$(dirname "$(realpath "$0")")
 die() { echo "rgw.sh: $*" >&2; exit 1; }
-usage() { echo "usage: $0 start DIR PORT | stop DIR [--purge]" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR PORT | stop DIR [--purge] | gateway-down DIR | gateway-up DIR" >&2; exit 2; }
 
 # a zombie counts as gone: an orphaned daemon may never be reaped in a container. No fork here:
 # stop polls it.
@@ -172,10 +175,43 @@ start() {
     echo "$dir/env"
 }
 
+gateway_down() {  # DIR: the S3 endpoint goes, as in a crash; what it stored stays in the OSD
+    local dir=$1 pid deadline
+    [ -f "$dir/run/rgw.pid" ] || die "no radosgw was started in $dir"
+    pid=$(<"$dir/run/rgw.pid")
+    [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || die "the radosgw of $dir is not running"
+    kill -KILL "$pid"
+    deadline=$((SECONDS + 10))
+    while alive "$pid"; do
+        [ "$SECONDS" -lt "$deadline" ] || die "radosgw (pid $pid) is still there 10 s after SIGKILL"
+        sleep 0.02
+    done
+}
+
+gateway_up() {  # DIR: the radosgw again, on the port of DIR/env
+    local dir=$1 port deadline pid
+    port=$(sed -n 's|^QTUS_S3_ENDPOINT=http://127.0.0.1:\([0-9]*\)$|\1|p' "$dir/env" 2>/dev/null)
+    [[ $port =~ ^[0-9]+$ ]] || die "$dir/env names no endpoint: was it started with rgw.sh start?"
+    if [ -f "$dir/run/rgw.pid" ] && alive "$(<"$dir/run/rgw.pid")"; then
+        die "the radosgw of $dir is running"
+    fi
+    radosgw -n client.rgw --no-mon-config -c "$dir/ceph.conf" -f </dev/null >>"$dir/log/rgw.out" 2>&1 &
+    pid=$!
+    echo "$pid" >"$dir/run/rgw.pid"
+    deadline=$((SECONDS + ${RGW_TIMEOUT:-60}))
+    until curl -sf -o /dev/null "http://127.0.0.1:$port/"; do
+        alive "$pid" || die "radosgw exited (see $dir/log/rgw.log)"
+        [ "$SECONDS" -lt "$deadline" ] || die "radosgw did not answer within ${RGW_TIMEOUT:-60} s"
+        sleep 0.05
+    done
+}
+
 [ $# -ge 2 ] || usage
 dir=$(realpath -m -- "$2")
 case $1 in
     start) [ $# -eq 3 ] || usage; start "$dir" "$3" ;;
     stop) [ $# -eq 2 ] || [ "${3:-}" = --purge ] || usage; stop "$dir" "${3:-}" ;;
+    gateway-down) [ $# -eq 2 ] || usage; gateway_down "$dir" ;;
+    gateway-up) [ $# -eq 2 ] || usage; gateway_up "$dir" ;;
     *) usage ;;
 esac

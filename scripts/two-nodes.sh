@@ -3,13 +3,15 @@
 # RGW (scripts/rgw.sh), a Redis (scripts/redis.sh), two qtusd on the same bucket with their
 # locks in that Redis, and nginx in front, round robin, no sticky sessions.
 #   scripts/two-nodes.sh start DIR BASEPORT [QTUSD]   nginx on BASEPORT, the nodes on +1 and +2,
-#                                                    Redis on +3, RGW on +4 (its monitor +5);
+#                                                    Redis on +3, RGW on +4 (its monitor +5),
+#                                                    the nodes' admin APIs on +6 and +7;
 #                                                    prints the path of DIR/env
 #   scripts/two-nodes.sh stop DIR [--purge]
 # QTUSD defaults to build/server/qtusd. Extra qtusd flags: NODE_FLAGS (e.g. --redis-lock-ttl 3s;
 # not QTUSD_*, which qtusd itself reads as options).
-# DIR/env: QTUS_URL (nginx), QTUS_NODE1_URL, QTUS_NODE2_URL, QTUS_NODE1_PID, QTUS_NODE2_PID
-# and the RGW's variables; each node logs to DIR/nodeN.log.
+# DIR/env: QTUS_URL (nginx), QTUS_NODE1_URL, QTUS_NODE2_URL, QTUS_NODE1_PID, QTUS_NODE2_PID,
+# QTUS_NODE1_ADMIN, QTUS_NODE2_ADMIN (the admin APIs), QTUS_ADMIN_TOKEN_FILE (one token for
+# both) and the RGW's variables; each node logs to DIR/nodeN.log.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -50,11 +52,15 @@ start() {
     "$here/rgw.sh" start "$dir/rgw" $((base + 4)) >/dev/null
     "$here/redis.sh" start "$dir/redis" $((base + 3)) >/dev/null
     set -a; . "$dir/rgw/env"; . "$dir/redis/env"; set +a
+    # one admin token for both nodes, made here: two nodes making it at once would race
+    (umask 077 && head -c 24 /dev/urandom | base64 >"$dir/admin-token")
     for n in 1 2; do
         # shellcheck disable=SC2086  # NODE_FLAGS is a list of flags
         env -u NODE_FLAGS "$qtusd" --host 127.0.0.1 --port $((base + n)) --dir "$dir/node$n" --behind-proxy \
             --s3-endpoint "$QTUS_S3_ENDPOINT" --s3-bucket "$QTUS_S3_BUCKET" --s3-path-style \
-            --s3-prefix uploads/ --redis "$QTUS_REDIS_URL" ${NODE_FLAGS:-} >"$dir/node$n.log" 2>&1 &
+            --s3-prefix uploads/ --redis "$QTUS_REDIS_URL" \
+            --admin-listen 127.0.0.1:$((base + 5 + n)) --admin-token-file "$dir/admin-token" \
+            ${NODE_FLAGS:-} >"$dir/node$n.log" 2>&1 &
         echo $! >"$dir/node$n.pid"
     done
     mkdir -p "$dir/nginx"
@@ -103,6 +109,9 @@ CONF
         echo "QTUS_NODE2_URL=http://127.0.0.1:$((base + 2))/files/"
         echo "QTUS_NODE1_PID=$(<"$dir/node1.pid")"
         echo "QTUS_NODE2_PID=$(<"$dir/node2.pid")"
+        echo "QTUS_NODE1_ADMIN=http://127.0.0.1:$((base + 6))/"
+        echo "QTUS_NODE2_ADMIN=http://127.0.0.1:$((base + 7))/"
+        echo "QTUS_ADMIN_TOKEN_FILE=$dir/admin-token"
     } >"$dir/env"
     echo "$dir/env"
 }

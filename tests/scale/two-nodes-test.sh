@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Two qtusd behind nginx on one RGW bucket and one Redis (scripts/two-nodes.sh), driven with
 # curl, tus-js-client and tuspy: two resumes racing on the two nodes; a node SIGKILLed mid-PATCH and the upload resumed
-# through the other with no acknowledged byte lost; Redis restarted mid-run (503, then on).
+# through the other with no acknowledged byte lost; Redis restarted mid-run (503, then on);
+# the RGW gone under the running nodes (503 with its reason, then on, nothing acknowledged
+# lost); the admin API of either node listing the cluster's uploads.
 # The bytes in S3 are compared with what was sent.
 #   tests/scale/two-nodes-test.sh [QTUSD]     (make scale; QTUSD defaults to build/server/qtusd)
 set -euo pipefail
@@ -82,6 +84,19 @@ check $? "racing resumes: node 1 wins, node 2 gets 423" "statuses $statuses"
 [ "$(offset "$url")" = "$half" ]
 check $? "racing resumes: the offset is the winner's" "offset $(offset "$url")"
 
+# --- the admin API of either node lists the cluster's uploads, with S3's offsets
+admin_upload() {  # ADMIN-URL ID: the upload as that node's admin API has it (one JSON line)
+    curl -sS -H "Authorization: Bearer $(cat "$QTUS_ADMIN_TOKEN_FILE")" "$1api/v1/uploads/$2"
+}
+listed() {  # ADMIN-URL ID: whether the listing of that node has the upload
+    curl -sS -H "Authorization: Bearer $(cat "$QTUS_ADMIN_TOKEN_FILE")" "$1api/v1/uploads?q=$2" | grep -q "\"id\":\"$2\""
+}
+race_id=$(id_of "$race_url")
+listed "$QTUS_NODE1_ADMIN" "$race_id" && listed "$QTUS_NODE2_ADMIN" "$race_id" &&
+    admin_upload "$QTUS_NODE1_ADMIN" "$race_id" | grep -q "\"offset\":$half[,}]" &&
+    admin_upload "$QTUS_NODE2_ADMIN" "$race_id" | grep -q "\"offset\":$half[,}]"
+check $? "admin API: both nodes list the upload node 1 wrote, at its offset" "$(admin_upload "$QTUS_NODE2_ADMIN" "$race_id" | head -c 300)"
+
 # --- SIGKILL mid-PATCH on node 1, resume through nginx (node 2)
 url=$(create "$QTUS_URL" "$size")
 node1_url="$QTUS_NODE1_URL$(id_of "$url")"
@@ -127,6 +142,24 @@ while [ "$status" = 503 ] && [ "$SECONDS" -lt "$deadline" ]; do
 done
 [ "$status" = 204 ] && [ "$(offset "$url")" = "$half" ]
 check $? "redis back: the same PATCH is stored" "status $status, offset $(offset "$url")"
+
+# --- the RGW gone under the running node: 503 with its reason, then on; nothing acknowledged lost
+url=$(create "$QTUS_NODE2_URL" "$size")
+status=$(patch "$url" 0 "$dir/first")
+[ "$status" = 204 ]
+check $? "rgw down: the first half is acknowledged before" "status $status"
+"$root/scripts/rgw.sh" gateway-down "$dir/rgw"
+answer=$(tus -s -w ' %{http_code}' -X PATCH -H "Upload-Offset: $half" -H "Content-Type: application/offset+octet-stream" \
+    --data-binary @"$dir/rest" "$url" 2>>"$dir/curl.log" | tr -d '\n' || true)
+head_status=$(tus -o /dev/null -w '%{http_code}' -I "$url" || true)
+"$root/scripts/rgw.sh" gateway-up "$dir/rgw"
+[ "$answer" = "storage unreachable, try again 503" ] && [ "$head_status" = 503 ]
+check $? "rgw down: PATCH and HEAD answer 503 with the reason" "PATCH: $answer; HEAD: $head_status"
+[ "$(offset "$url")" = "$half" ]
+check $? "rgw back: HEAD answers the acknowledged offset" "offset $(offset "$url")"
+status=$(patch "$url" "$half" "$dir/rest")
+[ "$status" = 204 ] && s3_object "$url" | cmp -s - "$data"
+check $? "rgw back: the rest is stored and the object is byte-identical" "status $status"
 
 # --- the cleanup lease: two more nodes started at once on the same bucket, --expire-after 1s and
 # a pass every second each: every expired (incomplete) upload is removed exactly once
