@@ -126,6 +126,17 @@ check $? "kill: the upload is complete" "offset $(offset "$url")"
 s3_object "$url" | cmp -s - "$data"
 check $? "kill: the object in S3 is byte-identical to what was sent" "cmp differs"
 
+# --- downloads through nginx, streamed by whichever node from the object: whole, and a range
+# across the first part's end
+same=0
+tus -f "$url" 2>>"$dir/curl.log" | cmp -s - "$data" || same=1
+check $same "download: GET through nginx is byte-identical" "cmp differs"
+range_status=$(tus -o "$dir/range" -w '%{http_code}' -r 5242000-5300000 "$url" 2>>"$dir/curl.log" || true)
+same=0
+{ [ "$range_status" = 206 ] && [ "$(stat -c %s "$dir/range")" = 58001 ] &&
+    cmp -s -i 5242000:0 -n 58001 "$data" "$dir/range"; } || same=1
+check $same "download: a Range across the first part's end answers 206 with those bytes" "status $range_status"
+
 # --- Redis restarted mid-run: 503 while it is down, then on
 url=$(create "$QTUS_NODE2_URL" "$size")
 redis_url=$url
