@@ -57,18 +57,7 @@ int UploadLocks::count() const
 
 bool UploadLocks::requestRelease(const QString &id, Release how)
 {
-    std::function<void(bool)> letGo;
-    {
-        QMutexLocker guard(&m_mutex);
-        const auto it = m_held.constFind(id);
-        if (it == m_held.constEnd())
-            return true;
-        if (!it->context || it->context->thread() != QThread::currentThread() || !it->letGo)
-            return false;
-        letGo = it->letGo;  // called without the mutex: letting go releases the lock
-    }
-    letGo(how == Release::Now);
-    return !isLocked(id);
+    return callReleaseHandler(m_mutex, m_held, id, how == Release::Now);
 }
 
 void UploadLocks::setReleaseHandler(const QString &id, QObject *context, std::function<void(bool)> letGo)

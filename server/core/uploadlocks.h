@@ -21,6 +21,7 @@
 #include <QMutex>
 #include <QObject>
 #include <QPointer>
+#include <QThread>
 #include <QString>
 
 #include <atomic>
@@ -96,6 +97,28 @@ protected:
     }
     virtual void unlock(const QString &id) = 0;
     virtual void setReleaseHandler(const QString &id, QObject *context, std::function<void(bool)> letGo) = 0;
+
+    // What every locker does when asked to let go of a lock held in this process: call its
+    // holder's release handler, only on the holder's own thread and without the mutex
+    // (letting go unlocks). held maps ids to holders with a context and a letGo, guarded by
+    // mutex. Returns whether the lock is free afterwards.
+    template <typename Holders>
+    static bool callReleaseHandler(QMutex &mutex, const Holders &held, const QString &id, bool now)
+    {
+        std::function<void(bool)> letGo;
+        {
+            QMutexLocker guard(&mutex);
+            const auto it = held.constFind(id);
+            if (it == held.constEnd())
+                return true;
+            if (!it->context || it->context->thread() != QThread::currentThread() || !it->letGo)
+                return false;
+            letGo = it->letGo;
+        }
+        letGo(now);
+        QMutexLocker guard(&mutex);
+        return !held.contains(id);
+    }
 };
 
 // The locks of one server process: a table under a mutex.

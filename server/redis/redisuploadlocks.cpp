@@ -104,19 +104,7 @@ bool RedisUploadLocks::requestRelease(const QString &id, Release how)
 
 bool RedisUploadLocks::letGoHere(const QString &id, bool now)
 {
-    std::function<void(bool)> letGo;
-    {
-        QMutexLocker guard(&m_mutex);
-        const auto it = m_held.constFind(id);
-        if (it == m_held.constEnd())
-            return true;
-        if (!it->context || it->context->thread() != QThread::currentThread() || !it->letGo)
-            return false;
-        letGo = it->letGo;  // called without the mutex: letting go releases the lock
-    }
-    letGo(now);
-    QMutexLocker guard(&m_mutex);
-    return !m_held.contains(id);
+    return callReleaseHandler(m_mutex, m_held, id, now);
 }
 
 void RedisUploadLocks::onReleaseMessage(const QByteArray &message)
