@@ -4,6 +4,8 @@
 #   (a) one upload of SIZE_MIB (default 256): qtusd (POST + one PATCH streamed by curl) vs one
 #       boto3 multipart upload (scripts/s3-baseline.py, 8 MiB parts)
 #   (c) PARALLEL (default 8) uploads of SIZE_MIB/PARALLEL each at once, both ways
+#   (d) one download of (a)'s upload: qtusd's GET (curl, streamed from the object) vs one
+#       boto3 GetObject of the same object, one stream each; no target, for the record
 #   peak RSS of qtusd (VmHWM) over the whole run; target 64 MiB
 #   HEAD/s against the S3 store (tests/bench/loadgen.c, 8 connections, 5 s): every HEAD reads
 #       the .info from S3
@@ -60,6 +62,16 @@ boto3_upload() {  # MIB: prints the seconds it took
     /usr/bin/python3 "$root/scripts/s3-baseline.py" --env "$work/rgw/env" --size-mib "$1" --part-mib 8 |
         sed -n 's/.* in \([0-9.]*\) s = .*/\1/p'
 }
+tus_download() {  # URL: prints the seconds a GET took (all SIZE_MIB arrived)
+    local got
+    got=$(curl -sS -o /dev/null -w '%{size_download} %{time_total}' -H 'Tus-Resumable: 1.0.0' "$1")
+    [ "${got% *}" = $((size_mib * 1024 * 1024)) ] || die "a GET gave ${got% *} bytes"
+    echo "${got#* }"
+}
+boto3_download() {  # KEY: prints the seconds a GetObject took
+    /usr/bin/python3 "$root/scripts/s3-baseline.py" --env "$work/rgw/env" --download "$1" |
+        sed -n 's/.* in \([0-9.]*\) s = .*/\1/p'
+}
 parallel_run() {  # COMMAND...: PARALLEL copies at once; prints the wall seconds
     local start pids=()
     start=$(date +%s.%N)
@@ -72,10 +84,14 @@ median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 for run in $(seq "$runs"); do
     q_a=$(tus_upload "$work/big"); b_a=$(boto3_upload "$size_mib")
+    big_url=$(tail -1 "$work/locations")
+    q_d=$(tus_download "$big_url"); b_d=$(boto3_download "bench/${big_url##*/}")
     q_c=$(parallel_run tus_upload "$work/piece"); b_c=$(parallel_run boto3_upload "$piece")
     echo "run $run: (a) qtusd $(rate "$size_mib" "$q_a") MiB/s, boto3 $(rate "$size_mib" "$b_a") MiB/s;" \
-        "(c) qtusd $(rate $((piece * parallel)) "$q_c") MiB/s, boto3 $(rate $((piece * parallel)) "$b_c") MiB/s" >&2
-    echo "$(rate "$size_mib" "$q_a") $(rate "$size_mib" "$b_a") $(rate $((piece * parallel)) "$q_c") $(rate $((piece * parallel)) "$b_c")" >>"$work/rates"
+        "(c) qtusd $(rate $((piece * parallel)) "$q_c") MiB/s, boto3 $(rate $((piece * parallel)) "$b_c") MiB/s;" \
+        "(d) qtusd $(rate "$size_mib" "$q_d") MiB/s, boto3 $(rate "$size_mib" "$b_d") MiB/s" >&2
+    echo "$(rate "$size_mib" "$q_a") $(rate "$size_mib" "$b_a") $(rate $((piece * parallel)) "$q_c") $(rate $((piece * parallel)) "$b_c")" \
+        "$(rate "$size_mib" "$q_d") $(rate "$size_mib" "$b_d")" >>"$work/rates"
 done
 path="/files/$(tail -1 "$work/locations" | sed 's|.*/files/||')"
 heads=$("$work/loadgen" -p "$port" -u "$path" -m HEAD -c 8 -d 5 -w 1 -H 'Tus-Resumable: 1.0.0' | sed -n 's/.*rps=\([0-9.]*\).*/\1/p')
@@ -83,10 +99,12 @@ rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$qtusd_pid/status")
 
 qa=$(cut -d' ' -f1 "$work/rates" | median); ba=$(cut -d' ' -f2 "$work/rates" | median)
 qc=$(cut -d' ' -f3 "$work/rates" | median); bc_=$(cut -d' ' -f4 "$work/rates" | median)
+qd=$(cut -d' ' -f5 "$work/rates" | median); bd=$(cut -d' ' -f6 "$work/rates" | median)
 echo
 echo "S3 store on a local Ceph RGW (bluestore), medians of $runs runs, $size_mib MiB:"
 printf '%-44s %10s %10s %8s\n' "" "qtusd" "boto3" "ratio"
 printf '%-44s %10s %10s %8s\n' "(a) one upload, MiB/s" "$qa" "$ba" "$(awk -v a="$qa" -v b="$ba" 'BEGIN { printf "%.3f", a / b }')"
 printf '%-44s %10s %10s %8s\n' "(c) $parallel uploads at once, MiB/s" "$qc" "$bc_" "$(awk -v a="$qc" -v b="$bc_" 'BEGIN { printf "%.3f", a / b }')"
+printf '%-44s %10s %10s %8s\n' "(d) one download of (a), MiB/s" "$qd" "$bd" "$(awk -v a="$qd" -v b="$bd" 'BEGIN { printf "%.3f", a / b }')"
 printf '%-44s %10s\n' "peak RSS of qtusd, MiB (target <= 64)" "$((rss_kib / 1024))"
 printf '%-44s %10s\n' "HEAD/s against the S3 store (8 connections)" "$heads"

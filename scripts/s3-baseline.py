@@ -2,11 +2,14 @@
 """The S3 baseline that qtus's S3 benchmark is compared with: one multipart upload of
 --size-mib MiB in --part-mib MiB parts by boto3's transfer manager (path-style addressing,
 SigV4), timed from the first request to CompleteMultipartUpload, then the object is deleted.
+With --download KEY instead: one GetObject of that existing object, its body streamed and
+dropped in 1 MiB reads (one stream, as a tus client's GET is), timed to the last byte.
 
 Reads QTUS_S3_ENDPOINT, QTUS_S3_BUCKET, QTUS_S3_REGION, AWS_ACCESS_KEY_ID and
 AWS_SECRET_ACCESS_KEY from the environment, or from --env FILE (the DIR/env that
 scripts/rgw.sh start writes). Prints one line:
     boto3 multipart: <MiB> MiB in <s> s = <MiB/s> MiB/s
+    boto3 get: <MiB> MiB in <s> s = <MiB/s> MiB/s          (--download)
 Run it with Debian's python (/usr/bin/python3, python3-boto3).
 """
 import argparse
@@ -48,6 +51,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=10,
                         help="parts in flight at once (10, boto3's default)")
     parser.add_argument("--file", help="upload this file instead of random bytes")
+    parser.add_argument("--download", metavar="KEY", help="time a GetObject of KEY instead")
     args = parser.parse_args()
     if args.part_mib < 5:
         parser.error("S3 wants parts of at least 5 MiB")
@@ -59,6 +63,15 @@ def main():
         aws_secret_access_key=s["AWS_SECRET_ACCESS_KEY"],
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
                       max_pool_connections=max(10, args.concurrency)))
+    if args.download:
+        started = time.monotonic()
+        stream = s3.get_object(Bucket=s["QTUS_S3_BUCKET"], Key=args.download)["Body"]
+        size = 0
+        while chunk := stream.read(MIB):
+            size += len(chunk)
+        seconds = time.monotonic() - started
+        print(f"boto3 get: {size / MIB:g} MiB in {seconds:.2f} s = {size / MIB / seconds:.1f} MiB/s")
+        return
     if args.file:
         body, size = open(args.file, "rb"), os.path.getsize(args.file)
     else:
