@@ -5,6 +5,7 @@
 
 #include <QMutex>
 #include <cstring>
+#include <deque>
 
 namespace qtus {
 
@@ -13,7 +14,11 @@ namespace qtus {
 struct S3ContentReader::Shared
 {
     QMutex mutex;
-    QByteArray buffer;                 // arrived, not yet read; at most maxBuffered
+    // Arrived, not yet read, at most maxBuffered bytes: pieces as the reply gave them (no
+    // copying to join them, no moving what is left when the front is read).
+    std::deque<QByteArray> pieces;
+    qint64 frontRead = 0;              // bytes of pieces.front() already read
+    qint64 buffered = 0;               // bytes in pieces not yet read
     bool started = false;              // S3 answered 2xx
     bool finished = false;             // the transfer ended; error says how
     std::optional<S3Error> error;
@@ -58,8 +63,10 @@ void S3ContentReader::pump(const std::shared_ptr<Shared> &shared)
         }
         changed = true;
     }
-    while (source->bytesAvailable() > 0 && shared->buffer.size() < S3ContentReader::maxBuffered) {
-        shared->buffer += source->read(S3ContentReader::maxBuffered - shared->buffer.size());
+    while (source->bytesAvailable() > 0 && shared->buffered < S3ContentReader::maxBuffered) {
+        QByteArray piece = source->read(S3ContentReader::maxBuffered - shared->buffered);
+        shared->buffered += piece.size();
+        shared->pieces.push_back(std::move(piece));
         changed = true;
     }
     if (shared->source && source->isFinished() && source->bytesAvailable() == 0) {
@@ -134,16 +141,28 @@ qint64 S3ContentReader::read(char *data, qint64 maxSize)
     if (m_left <= 0)
         return 0;
     QMutexLocker guard(&m_shared->mutex);
-    const qint64 n = qMin(qMin(maxSize, m_left), qint64(m_shared->buffer.size()));
+    Shared &shared = *m_shared;
+    const qint64 n = qMin(qMin(maxSize, m_left), shared.buffered);
     if (n > 0) {
-        std::memcpy(data, m_shared->buffer.constData(), size_t(n));
-        m_shared->buffer.remove(0, n);
+        qint64 copied = 0;
+        while (copied < n) {
+            const QByteArray &front = shared.pieces.front();
+            const qint64 take = qMin(n - copied, qint64(front.size()) - shared.frontRead);
+            std::memcpy(data + copied, front.constData() + shared.frontRead, size_t(take));
+            copied += take;
+            shared.frontRead += take;
+            if (shared.frontRead == front.size()) {
+                shared.pieces.pop_front();
+                shared.frontRead = 0;
+            }
+        }
+        shared.buffered -= n;
         m_left -= n;
         // Room for more: ask the S3 side to go on reading its reply.
-        if (m_shared->source && !m_shared->pumpQueued && m_shared->buffer.size() < maxBuffered / 2) {
-            m_shared->pumpQueued = true;
-            const std::shared_ptr<Shared> shared = m_shared;
-            QMetaObject::invokeMethod(m_shared->source, [shared] { pump(shared); }, Qt::QueuedConnection);
+        if (shared.source && !shared.pumpQueued && shared.buffered < maxBuffered) {
+            shared.pumpQueued = true;
+            const std::shared_ptr<Shared> keep = m_shared;
+            QMetaObject::invokeMethod(shared.source, [keep] { pump(keep); }, Qt::QueuedConnection);
         }
         return n;
     }
