@@ -70,10 +70,11 @@ check: unit interop interop-s3 reliability scale
 # every test: what CI runs; prints each stage's time. Every Qt Test suite and the interop
 # clients run once, on the build instrumented with ASan+UBSan+LSan (make sanitize); the
 # reliability tests drive that qtusd too; then the fuzzers (the long runs are make fuzz);
-# then the Debian packages (make package-test, from a Release build of the programs alone).
+# then the Debian packages (make package-test, from a Release build of the programs alone),
+# tested in the background while the fuzzers build and run.
 # make check runs the same suites on the Release build.
 test:
-	@scripts/stages.sh sanitize-build packages-build\& sanitize-run reliability-instrumented scale-instrumented interop-s3-instrumented wait fuzz-quick packages
+	@scripts/stages.sh sanitize-build packages-build\& sanitize-run reliability-instrumented scale-instrumented interop-s3-instrumented wait packages\& fuzz-quick wait
 
 # the Release build make packages uses (build-deb/), on its own
 packages-build:
