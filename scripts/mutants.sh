@@ -12,7 +12,8 @@ rm -rf "$work/src" && mkdir -p "$work/src"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - --no-recursion) | tar -xmf - -C "$work/src"
 # -m: every copied file is newer than the last run's objects, so ninja cannot take an edited
 # source for an old one whose object it already has.
-cmake -S "$work/src" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DQTUS_BUILD_GUI=OFF >/dev/null
+# With the GUI: its suites are mutant-tested too (only the suite a patch names is built).
+cmake -S "$work/src" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DQTUS_BUILD_GUI=ON >/dev/null
 
 patches=("$@")
 [ ${#patches[@]} -eq 0 ] && patches=("$root"/tests/mutants/*.patch)
