@@ -18,6 +18,18 @@ stop_server() {
     server_pid=""
 }
 
+# NAME: node and npm are there, and tests/interop/node_modules is exactly as locked (npm ci
+# when it is missing or older than package-lock.json). Uses interop_dir and die.
+need_node_clients() {
+    command -v node >/dev/null || die "node is not installed"
+    command -v npm >/dev/null || die "npm is not installed"
+    if [[ ! -d "$interop_dir/node_modules" || "$interop_dir/package-lock.json" -nt "$interop_dir/node_modules" ]]; then
+        echo "$1: npm ci in tests/interop"
+        (cd "$interop_dir" && npm ci --no-audit --no-fund) >&2
+        touch "$interop_dir/node_modules"
+    fi
+}
+
 result_line='^([0-9]+) passed, ([0-9]+) failed$'
 
 # Runs one client, shows its lines but its own count line, and adds that count to the totals.

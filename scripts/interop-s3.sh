@@ -30,15 +30,7 @@ die() { echo "interop-s3.sh: $*" >&2; exit 1; }
 
 [[ -x "$qtusd" ]] || die "server binary not found or not executable: $qtusd"
 [[ $rgw_port =~ ^[0-9]+$ ]] || die "QTUS_INTEROP_S3_PORT must be a port number, not '$rgw_port'"
-command -v node >/dev/null || die "node is not installed"
-command -v npm >/dev/null || die "npm is not installed"
-
-# Install tus-js-client exactly as locked, unless node_modules is already up to date.
-if [[ ! -d "$interop_dir/node_modules" || "$interop_dir/package-lock.json" -nt "$interop_dir/node_modules" ]]; then
-    echo "interop-s3.sh: npm ci in tests/interop"
-    (cd "$interop_dir" && npm ci --no-audit --no-fund) >&2
-    touch "$interop_dir/node_modules"
-fi
+need_node_clients "interop-s3.sh"
 
 work_dir="$(mktemp -d "${TMPDIR:-/tmp}/qtus-interop-s3.XXXXXX")"
 rgw_dir="$work_dir/rgw"

@@ -22,15 +22,7 @@ die() { echo "interop.sh: $*" >&2; exit 1; }
 . "$repo_root/scripts/interop-common.sh"
 
 [[ -x "$qtusd" ]] || die "server binary not found or not executable: $qtusd"
-command -v node >/dev/null || die "node is not installed"
-command -v npm >/dev/null || die "npm is not installed"
-
-# Install tus-js-client exactly as locked, unless node_modules is already up to date.
-if [[ ! -d "$interop_dir/node_modules" || "$interop_dir/package-lock.json" -nt "$interop_dir/node_modules" ]]; then
-    echo "interop.sh: npm ci in tests/interop"
-    (cd "$interop_dir" && npm ci --no-audit --no-fund) >&2
-    touch "$interop_dir/node_modules"
-fi
+need_node_clients "interop.sh"
 
 work_dir="$(mktemp -d "${TMPDIR:-/tmp}/qtus-interop.XXXXXX")"
 upload_dir="$work_dir/uploads"
